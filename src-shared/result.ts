@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import { profileSchema } from './profile.js';
+import { appliedSocketOptionsSchema } from './socket-options.js';
+
+export const resultSchemaId = 'sockscope.result/1';
+
+/** The Linux TCP states, named as in the kernel (include/net/tcp_states.h), index = tcpi_state. */
+export const tcpStates = [
+  'UNKNOWN', 'ESTABLISHED', 'SYN_SENT', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'TIME_WAIT',
+  'CLOSE', 'CLOSE_WAIT', 'LAST_ACK', 'LISTEN', 'CLOSING', 'NEW_SYN_RECV',
+] as const;
+export type TcpState = (typeof tcpStates)[number];
+
+/** TCP_INFO as read from the kernel; a field the running kernel does not report is null. */
+export const tcpInfoSchema = z.strictObject({
+  state: z.enum(tcpStates),
+  rttUs: z.number(),
+  rttVarUs: z.number(),
+  cwndSegments: z.number(),
+  ssthreshSegments: z.number().describe('2147483647 while still in slow start'),
+  mssBytes: z.number(),
+  retransmits: z.number().describe('retransmissions of the current segment (tcpi_retransmits)'),
+  totalRetrans: z.number(),
+  segsIn: z.number(),
+  segsOut: z.number(),
+  dataSegsOut: z.number().nullable(),
+  notsentBytes: z.number().nullable(),
+  deliveryRateBytesPerS: z.number().nullable(),
+  sndWndBytes: z.number().nullable().describe('peer-advertised window; needs Linux 6.2'),
+  rcvWndBytes: z.number().nullable().describe('our advertised window; needs Linux 6.11'),
+});
+export type TcpInfo = z.infer<typeof tcpInfoSchema>;
+
+export const connectionSampleSchema = z.strictObject({
+  atMs: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  kernelSendQueueBytes: z.number().nullable().describe('SIOCOUTQ: sent but not yet acknowledged, plus unsent'),
+  kernelUnsentBytes: z.number().nullable().describe('SIOCOUTQNSD: not yet sent at all'),
+  kernelRecvQueueBytes: z.number().nullable().describe('SIOCINQ: arrived, not yet read by the application'),
+  appSendQueueBytes: z.number().describe('queued in the engine, not yet accepted by the kernel'),
+  tcp: tcpInfoSchema.nullable(),
+});
+export type ConnectionSample = z.infer<typeof connectionSampleSchema>;
+
+export const eventTypes = ['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option'] as const;
+export type EventType = (typeof eventTypes)[number];
+
+export const connectionEventSchema = z.strictObject({
+  atMs: z.number(),
+  type: z.enum(eventTypes),
+  state: z.enum(tcpStates).optional().describe('state: the TCP state now observed'),
+  how: z.enum(['read', 'write', 'both']).optional().describe('shutdown: which direction'),
+  abortive: z.boolean().optional().describe('closed: by linger 0'),
+  code: z.string().optional().describe('error, reset, closed: errno name'),
+  message: z.string().optional(),
+  local: z.string().optional().describe('open: local address:port'),
+  remote: z.string().optional().describe('open: remote address:port'),
+});
+export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
+
+export const endpointCountersSchema = z.strictObject({
+  threads: z.number(),
+  connectionsOpen: z.number(),
+  connectionsTotal: z.number(),
+  accepts: z.number(),
+  connectionsRefused: z.number().describe('connections the model could not take (FD_SETSIZE for select)'),
+  reads: z.number(),
+  writes: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+  bytesPerRead: z.number(),
+  bytesPerWrite: z.number(),
+  wakeups: z.number().describe('returns from the model wait call (select, epoll_wait) or blocking call timeouts'),
+  wouldBlock: z.number().describe('reads and writes that returned EAGAIN'),
+  messages: z.number().describe('ping-pong round trips completed'),
+  messagesLost: z.number().describe('UDP ping-pong messages with no answer in time'),
+  verifyErrors: z.number().describe('bytes that did not match the expected pattern or echo'),
+  datagramsOutOfOrder: z.number(),
+  datagramsMissing: z.number(),
+  errors: z.number(),
+});
+export type EndpointCounters = z.infer<typeof endpointCountersSchema>;
+
+export const latencySchema = z.strictObject({
+  count: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  max: z.number(),
+  mean: z.number(),
+});
+export type LatencyUs = z.infer<typeof latencySchema>;
+
+export const errorValueSchema = z.strictObject({
+  code: z.string(),
+  message: z.string(),
+  count: z.number().optional(),
+});
+export type ErrorValue = z.infer<typeof errorValueSchema>;
+
+export const connectionResultSchema = z.strictObject({
+  id: z.number(),
+  index: z.number().describe('position within its endpoint, as actions address it'),
+  local: z.string().nullable(),
+  remote: z.string().nullable(),
+  events: z.array(connectionEventSchema),
+  eventsDropped: z.number(),
+  samples: z.array(connectionSampleSchema),
+  samplesDropped: z.number(),
+  bytesIn: z.number(),
+  bytesOut: z.number(),
+});
+export type ConnectionResult = z.infer<typeof connectionResultSchema>;
+
+export const endpointResultSchema = z.strictObject({
+  id: z.string(),
+  role: z.enum(['server', 'client']),
+  model: z.string(),
+  transport: z.enum(['tcp', 'udp']),
+  listen: z.string().nullable().describe('servers: the address actually bound'),
+  requestedOptions: z.record(z.string(), z.unknown()),
+  appliedOptions: appliedSocketOptionsSchema.nullable().describe('read back from the kernel on the first socket of the endpoint'),
+  counters: endpointCountersSchema,
+  latencyUs: latencySchema.nullable(),
+  throughput: z.strictObject({
+    bytesIn: z.number(),
+    bytesOut: z.number(),
+    bitsPerSecondIn: z.number(),
+    bitsPerSecondOut: z.number(),
+  }),
+  connections: z.array(connectionResultSchema),
+  connectionsWithoutSeries: z.number().describe('connections past limits.seriesConnections: counted, not sampled one by one'),
+  errors: z.array(errorValueSchema),
+});
+export type EndpointResult = z.infer<typeof endpointResultSchema>;
+
+export const captureEntrySchema = z.strictObject({
+  atUs: z.number(),
+  endpoint: z.string(),
+  connection: z.number(),
+  direction: z.enum(['read', 'write']),
+  bytes: z.number(),
+  previewHex: z.string(),
+});
+export type CaptureEntry = z.infer<typeof captureEntrySchema>;
+
+export const resultSchema = z.strictObject({
+  schema: z.literal(resultSchemaId),
+  profile: profileSchema,
+  environment: z.strictObject({
+    os: z.string(),
+    kernel: z.string(),
+    arch: z.string(),
+    node: z.string(),
+    cpus: z.number(),
+    sysctls: z.record(z.string(), z.string()),
+  }),
+  startedAt: z.string(),
+  elapsedMs: z.number(),
+  completed: z.boolean(),
+  stopReason: z.string(),
+  endpoints: z.array(endpointResultSchema),
+  capture: z.strictObject({
+    entries: z.array(captureEntrySchema),
+    dropped: z.number().describe('entries older than the ring kept'),
+    maxEntries: z.number(),
+  }),
+  limitsHit: z.array(z.string()).describe('every bound that was reached during the run, in words'),
+});
+export type RunResult = z.infer<typeof resultSchema>;
