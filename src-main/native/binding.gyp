@@ -1,0 +1,37 @@
+{
+  "targets": [
+    {
+      "target_name": "sockscope_engine",
+      "sources": [
+        "src/addon.cc",
+        "src/capture_ring.cc",
+        "src/connection.cc",
+        "src/engine.cc",
+        "src/endpoint_runtime.cc",
+        "src/errors.cc",
+        "src/model_blocking.cc",
+        "src/model_epoll.cc",
+        "src/model_select.cc",
+        "src/net_address.cc",
+        "src/reactor.cc",
+        "src/send_queue.cc",
+        "src/sockets.cc",
+        "src/socket_options.cc",
+        "src/tcp_sampling.cc",
+        "src/workload.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_ADDON_API_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
+      "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "conditions": [
+        ["OS!='linux'", { "sources!": ["src/model_epoll.cc"] }],
+        ["'<!(echo $SOCKSCOPE_SANITIZE)'=='1'", {
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
+          "ldflags": ["-fsanitize=address,undefined"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,502 @@
+// The Node-API surface of the engine. It converts and checks arguments, and turns engine batches
+// into JavaScript objects on the main thread; nothing else. The engine host validated the
+// profile already; the checks here keep a wrong call from reaching the engine at all.
+#include <napi.h>
+
+#include <atomic>
+#include <memory>
+
+#include "engine.h"
+
+namespace sockscope {
+namespace {
+
+// ---- JavaScript to engine ----
+
+Napi::Value field(const Napi::Object& object, const char* key) { return object.Get(key); }
+
+[[noreturn]] void typeError(Napi::Env env, const std::string& path, const char* expected) {
+  throw Napi::TypeError::New(env, path + " must be " + expected);
+}
+
+int64_t intField(const Napi::Object& object, const char* key, const std::string& path, int64_t fallback, int64_t min, int64_t max) {
+  Napi::Value value = field(object, key);
+  if (value.IsUndefined() || value.IsNull()) return fallback;
+  if (!value.IsNumber()) typeError(object.Env(), path + "." + key, "a number");
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= static_cast<double>(min) && number <= static_cast<double>(max)) || number != static_cast<double>(static_cast<int64_t>(number))) {
+    typeError(object.Env(), path + "." + key, ("an integer from " + std::to_string(min) + " to " + std::to_string(max)).c_str());
+  }
+  return static_cast<int64_t>(number);
+}
+
+std::optional<bool> optionalBool(const Napi::Object& object, const char* key, const std::string& path) {
+  Napi::Value value = field(object, key);
+  if (value.IsUndefined() || value.IsNull()) return std::nullopt;
+  if (!value.IsBoolean()) typeError(object.Env(), path + "." + key, "a boolean");
+  return value.As<Napi::Boolean>().Value();
+}
+
+std::string stringField(const Napi::Object& object, const char* key, const std::string& path, const char* fallback = nullptr) {
+  Napi::Value value = field(object, key);
+  if ((value.IsUndefined() || value.IsNull()) && fallback) return fallback;
+  if (!value.IsString()) typeError(object.Env(), path + "." + key, "a string");
+  return value.As<Napi::String>().Utf8Value();
+}
+
+Napi::Object objectField(const Napi::Object& object, const char* key, const std::string& path) {
+  Napi::Value value = field(object, key);
+  if (!value.IsObject()) typeError(object.Env(), path + "." + key, "an object");
+  return value.As<Napi::Object>();
+}
+
+template <typename Enum, size_t N>
+Enum enumField(const Napi::Object& object, const char* key, const std::string& path, const std::pair<const char*, Enum> (&names)[N]) {
+  const std::string text = stringField(object, key, path);
+  for (const auto& [name, value] : names) {
+    if (text == name) return value;
+  }
+  typeError(object.Env(), path + "." + key, "one of the known names");
+}
+
+constexpr std::pair<const char*, Role> kRoles[] = {{"server", Role::Server}, {"client", Role::Client}};
+constexpr std::pair<const char*, Transport> kTransports[] = {{"tcp", Transport::Tcp}, {"udp", Transport::Udp}};
+constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll}};
+constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
+                                                               {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual}};
+constexpr std::pair<const char*, CommandKind> kCommands[] = {{"shutdown", CommandKind::Shutdown}, {"close", CommandKind::Close},
+                                                             {"set-option", CommandKind::SetOption}, {"send", CommandKind::Send}};
+constexpr std::pair<const char*, ShutdownHow> kHows[] = {{"read", ShutdownHow::Read}, {"write", ShutdownHow::Write}, {"both", ShutdownHow::Both}};
+
+constexpr int64_t kMaxInt = 2147483647;
+
+SocketOptionsSpec readOptions(const Napi::Object& options, const std::string& path) {
+  SocketOptionsSpec spec;
+  spec.noDelay = optionalBool(options, "noDelay", path);
+  spec.reuseAddr = optionalBool(options, "reuseAddr", path);
+  spec.reusePort = optionalBool(options, "reusePort", path);
+  if (options.Has("sndBufBytes")) spec.sndBufBytes = static_cast<int>(intField(options, "sndBufBytes", path, 0, 1, kMaxInt));
+  if (options.Has("rcvBufBytes")) spec.rcvBufBytes = static_cast<int>(intField(options, "rcvBufBytes", path, 0, 1, kMaxInt));
+  if (options.Has("linger")) {
+    spec.lingerGiven = true;
+    Napi::Value linger = options.Get("linger");
+    if (linger.IsObject()) spec.lingerSeconds = static_cast<int>(intField(linger.As<Napi::Object>(), "seconds", path + ".linger", 0, 0, 65535));
+    else if (!linger.IsNull()) typeError(options.Env(), path + ".linger", "an object or null");
+  }
+  if (options.Has("keepAlive")) {
+    spec.keepAliveGiven = true;
+    Napi::Value keepAlive = options.Get("keepAlive");
+    if (keepAlive.IsObject()) {
+      Napi::Object k = keepAlive.As<Napi::Object>();
+      const std::string at = path + ".keepAlive";
+      spec.keepAlive = KeepAliveSpec{static_cast<int>(intField(k, "idleS", at, 0, 1, 32767)), static_cast<int>(intField(k, "intervalS", at, 0, 1, 32767)),
+                                     static_cast<int>(intField(k, "count", at, 0, 1, 127))};
+    } else if (!keepAlive.IsNull()) {
+      typeError(options.Env(), path + ".keepAlive", "an object or null");
+    }
+  }
+  return spec;
+}
+
+WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
+  WorkloadSpec spec;
+  spec.kind = enumField(w, "kind", path, kWorkloads);
+  const int64_t maxBytes = int64_t{1} << 50;
+  spec.echoMessageBytes = static_cast<uint32_t>(intField(w, "messageBytesEcho", path, 0, 0, kMaxInt));
+  spec.readBytesPerSecond = static_cast<uint64_t>(intField(w, "readBytesPerSecond", path, 0, 0, maxBytes));
+  spec.writeBytes = static_cast<uint32_t>(intField(w, "writeBytes", path, 65536, 1, 64 << 20));
+  spec.totalBytes = static_cast<uint64_t>(intField(w, "totalBytes", path, 0, 0, maxBytes));
+  spec.bytesPerSecond = static_cast<uint64_t>(intField(w, "bytesPerSecond", path, 0, 0, maxBytes));
+  spec.thenShutdownWrite = optionalBool(w, "thenShutdownWrite", path).value_or(false);
+  spec.messageBytes = static_cast<uint32_t>(intField(w, "messageBytes", path, 64, 1, 64 << 20));
+  spec.writesPerMessage = static_cast<uint32_t>(intField(w, "writesPerMessage", path, 1, 1, 64));
+  spec.messagesPerSecond = static_cast<uint32_t>(intField(w, "messagesPerSecond", path, 0, 0, 10000000));
+  spec.totalMessages = static_cast<uint64_t>(intField(w, "totalMessages", path, 0, 0, maxBytes));
+  spec.timeoutMs = static_cast<uint32_t>(intField(w, "timeoutMs", path, 1000, 1, 3600000));
+  return spec;
+}
+
+CommandSpec readCommand(const Napi::Object& c, const std::string& path, size_t endpointCount) {
+  CommandSpec command;
+  command.atUs = intField(c, "atUs", path, -1, -1, int64_t{1} << 50);
+  command.endpoint = static_cast<int>(intField(c, "endpoint", path, -1, -1, static_cast<int64_t>(endpointCount) - 1));
+  command.connectionIndex = static_cast<int>(intField(c, "connectionIndex", path, -1, -1, kMaxInt));
+  command.connectionId = static_cast<uint32_t>(intField(c, "connectionId", path, 0, 0, 4294967295LL));
+  if (command.endpoint < 0 && command.connectionId == 0) typeError(c.Env(), path, "aimed at an endpoint or a connection id");
+  command.kind = enumField(c, "do", path, kCommands);
+  if (command.kind == CommandKind::Shutdown) command.how = enumField(c, "how", path, kHows);
+  command.abortive = optionalBool(c, "abortive", path).value_or(false);
+  if (command.kind == CommandKind::SetOption) command.options = readOptions(objectField(c, "options", path), path + ".options");
+  if (command.kind == CommandKind::Send) {
+    Napi::Value bytes = c.Get("bytes");
+    if (!bytes.IsBuffer()) typeError(c.Env(), path + ".bytes", "a Buffer");
+    auto buffer = bytes.As<Napi::Buffer<uint8_t>>();
+    command.bytes.assign(buffer.Data(), buffer.Data() + buffer.Length());
+  }
+  return command;
+}
+
+EngineConfig readConfig(const Napi::Object& config) {
+  EngineConfig out;
+  out.sampleEveryUs = intField(config, "sampleEveryMs", "config", 100, 10, 3600000) * 1000;
+  out.captureEnabled = optionalBool(config, "captureEnabled", "config").value_or(true);
+  out.captureEntries = static_cast<uint32_t>(intField(config, "captureEntries", "config", 65536, 16, 10000000));
+  out.capturePreviewBytes = static_cast<uint32_t>(intField(config, "capturePreviewBytes", "config", 64, 0, 4096));
+  out.seriesConnections = static_cast<uint32_t>(intField(config, "seriesConnections", "config", 64, 0, 1000000));
+  Napi::Value endpoints = config.Get("endpoints");
+  if (!endpoints.IsArray()) typeError(config.Env(), "config.endpoints", "an array");
+  Napi::Array list = endpoints.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const std::string path = "config.endpoints[" + std::to_string(i) + "]";
+    Napi::Value item = list.Get(i);
+    if (!item.IsObject()) typeError(config.Env(), path, "an object");
+    Napi::Object e = item.As<Napi::Object>();
+    EndpointSpec spec;
+    spec.id = stringField(e, "id", path);
+    spec.role = enumField(e, "role", path, kRoles);
+    spec.transport = enumField(e, "transport", path, kTransports);
+    spec.model = enumField(e, "model", path, kModels);
+    spec.threads = static_cast<int>(intField(e, "threads", path, 1, 1, 256));
+    spec.backlog = static_cast<int>(intField(e, "backlog", path, 511, 1, 65535));
+    spec.udpConnected = optionalBool(e, "udpConnected", path).value_or(true);
+    spec.host = stringField(e, "host", path, "");
+    spec.port = static_cast<int>(intField(e, "port", path, 0, 0, 65535));
+    spec.connectEndpoint = static_cast<int>(intField(e, "connectEndpoint", path, -1, -1, static_cast<int64_t>(list.Length()) - 1));
+    spec.connections = static_cast<int>(intField(e, "connections", path, 1, 1, 1000000));
+    spec.verifyIncoming = optionalBool(e, "verifyIncoming", path).value_or(false);
+    spec.options = readOptions(objectField(e, "options", path), path + ".options");
+    spec.workload = readWorkload(objectField(e, "workload", path), path + ".workload");
+    if (spec.connectEndpoint >= 0 && static_cast<uint32_t>(spec.connectEndpoint) == i) typeError(config.Env(), path + ".connectEndpoint", "another endpoint");
+    out.endpoints.push_back(std::move(spec));
+  }
+  Napi::Value actions = config.Get("actions");
+  if (actions.IsArray()) {
+    Napi::Array actionList = actions.As<Napi::Array>();
+    for (uint32_t i = 0; i < actionList.Length(); ++i) {
+      const std::string path = "config.actions[" + std::to_string(i) + "]";
+      Napi::Value item = actionList.Get(i);
+      if (!item.IsObject()) typeError(config.Env(), path, "an object");
+      CommandSpec action = readCommand(item.As<Napi::Object>(), path, out.endpoints.size());
+      if (action.atUs < 0 || action.endpoint < 0) typeError(config.Env(), path, "timed (atUs) and aimed at an endpoint");
+      out.actions.push_back(std::move(action));
+    }
+  }
+  return out;
+}
+
+// ---- engine to JavaScript ----
+
+const char* eventName(EventType type) {
+  switch (type) {
+    case EventType::Open: return "open";
+    case EventType::State: return "state";
+    case EventType::PeerShutdown: return "peer-shutdown";
+    case EventType::Shutdown: return "shutdown";
+    case EventType::Reset: return "reset";
+    case EventType::Closed: return "closed";
+    case EventType::Error: return "error";
+    case EventType::Option: return "option";
+  }
+  return "error";
+}
+
+Napi::Value optionalNumber(Napi::Env env, const auto& value) {
+  if (!value) return env.Null();
+  return Napi::Number::New(env, static_cast<double>(*value));
+}
+
+Napi::Object appliedToJs(Napi::Env env, const AppliedSocketOptions& applied) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("noDelay", applied.noDelay ? Napi::Value(Napi::Boolean::New(env, *applied.noDelay)) : env.Null());
+  o.Set("sndBufBytes", applied.sndBufBytes);
+  o.Set("rcvBufBytes", applied.rcvBufBytes);
+  if (applied.lingerSeconds) {
+    Napi::Object linger = Napi::Object::New(env);
+    linger.Set("seconds", *applied.lingerSeconds);
+    o.Set("linger", linger);
+  } else {
+    o.Set("linger", env.Null());
+  }
+  if (applied.keepAlive) {
+    Napi::Object keepAlive = Napi::Object::New(env);
+    keepAlive.Set("idleS", applied.keepAlive->idleS);
+    keepAlive.Set("intervalS", applied.keepAlive->intervalS);
+    keepAlive.Set("count", applied.keepAlive->count);
+    o.Set("keepAlive", keepAlive);
+  } else {
+    o.Set("keepAlive", env.Null());
+  }
+  o.Set("reuseAddr", applied.reuseAddr);
+  o.Set("reusePort", applied.reusePort);
+  return o;
+}
+
+Napi::Object countersToJs(Napi::Env env, const CounterValues& c) {
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](const char* key, uint64_t value) { o.Set(key, static_cast<double>(value)); };
+  set("threads", c.threads);
+  set("connectionsOpen", c.connectionsOpen);
+  set("connectionsTotal", c.connectionsTotal);
+  set("accepts", c.accepts);
+  set("connectionsRefused", c.connectionsRefused);
+  set("reads", c.reads);
+  set("writes", c.writes);
+  set("bytesIn", c.bytesIn);
+  set("bytesOut", c.bytesOut);
+  set("wakeups", c.wakeups);
+  set("wouldBlock", c.wouldBlock);
+  set("messages", c.messages);
+  set("messagesLost", c.messagesLost);
+  set("verifyErrors", c.verifyErrors);
+  set("datagramsOutOfOrder", c.datagramsOutOfOrder);
+  set("datagramsMissing", c.datagramsMissing);
+  set("errors", c.errors);
+  return o;
+}
+
+Napi::Object tcpToJs(Napi::Env env, const TcpInfoSample& t) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("state", t.state);
+  o.Set("retransmits", t.retransmits);
+  o.Set("probes", t.probes);
+  o.Set("rttUs", t.rttUs);
+  o.Set("rttVarUs", t.rttVarUs);
+  o.Set("cwndSegments", t.cwndSegments);
+  o.Set("ssthreshSegments", t.ssthreshSegments);
+  o.Set("mssBytes", t.mssBytes);
+  o.Set("unackedSegments", t.unackedSegments);
+  o.Set("lostSegments", t.lostSegments);
+  o.Set("totalRetrans", t.totalRetrans);
+  o.Set("segsIn", t.segsIn);
+  o.Set("segsOut", t.segsOut);
+  o.Set("dataSegsOut", optionalNumber(env, t.dataSegsOut));
+  o.Set("notsentBytes", optionalNumber(env, t.notsentBytes));
+  o.Set("deliveryRateBytesPerS", optionalNumber(env, t.deliveryRateBytesPerS));
+  o.Set("busyTimeUs", optionalNumber(env, t.busyTimeUs));
+  o.Set("rwndLimitedUs", optionalNumber(env, t.rwndLimitedUs));
+  o.Set("sndbufLimitedUs", optionalNumber(env, t.sndbufLimitedUs));
+  o.Set("bytesRetrans", optionalNumber(env, t.bytesRetrans));
+  o.Set("sndWndBytes", optionalNumber(env, t.sndWndBytes));
+  o.Set("rcvWndBytes", optionalNumber(env, t.rcvWndBytes));
+  return o;
+}
+
+Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sequence", static_cast<double>(batch.sequence));
+  o.Set("atUs", static_cast<double>(batch.atUs));
+  o.Set("final", batch.final);
+  o.Set("eventsDropped", static_cast<double>(batch.eventsDropped));
+  Napi::Array notices = Napi::Array::New(env, batch.notices.size());
+  for (size_t i = 0; i < batch.notices.size(); ++i) notices.Set(i, batch.notices[i]);
+  o.Set("notices", notices);
+
+  Napi::Array endpoints = Napi::Array::New(env, batch.endpoints.size());
+  for (size_t i = 0; i < batch.endpoints.size(); ++i) {
+    const EndpointSnapshot& snapshot = batch.endpoints[i];
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("counters", countersToJs(env, snapshot.counters));
+    if (snapshot.latency.count) {
+      Napi::Object latency = Napi::Object::New(env);
+      latency.Set("count", static_cast<double>(snapshot.latency.count));
+      latency.Set("p50", snapshot.latency.p50);
+      latency.Set("p90", snapshot.latency.p90);
+      latency.Set("p99", snapshot.latency.p99);
+      latency.Set("max", snapshot.latency.max);
+      latency.Set("mean", snapshot.latency.mean);
+      e.Set("latencyUs", latency);
+    } else {
+      e.Set("latencyUs", env.Null());
+    }
+    Napi::Array errors = Napi::Array::New(env);
+    uint32_t errorIndex = 0;
+    for (const auto& [code, tally] : snapshot.errors) {
+      Napi::Object error = Napi::Object::New(env);
+      error.Set("code", code);
+      error.Set("message", tally.message);
+      error.Set("count", static_cast<double>(tally.count));
+      errors.Set(errorIndex++, error);
+    }
+    e.Set("errors", errors);
+    e.Set("applied", snapshot.haveApplied ? Napi::Value(appliedToJs(env, snapshot.applied)) : env.Null());
+    e.Set("connectionsWithoutSeries", static_cast<double>(snapshot.connectionsWithoutSeries));
+    endpoints.Set(i, e);
+  }
+  o.Set("endpoints", endpoints);
+
+  Napi::Array samples = Napi::Array::New(env, batch.samples.size());
+  for (size_t i = 0; i < batch.samples.size(); ++i) {
+    const SampleRecord& record = batch.samples[i];
+    const ConnectionSample& sample = record.sample;
+    Napi::Object s = Napi::Object::New(env);
+    s.Set("connectionId", record.connectionId);
+    s.Set("endpoint", record.endpoint);
+    s.Set("index", record.index);
+    s.Set("atUs", static_cast<double>(sample.atUs));
+    s.Set("bytesIn", static_cast<double>(sample.bytesIn));
+    s.Set("bytesOut", static_cast<double>(sample.bytesOut));
+    s.Set("appSendQueueBytes", static_cast<double>(sample.appSendQueueBytes));
+    s.Set("sendQueueBytes", optionalNumber(env, sample.queues.sendQueueBytes));
+    s.Set("unsentBytes", optionalNumber(env, sample.queues.unsentBytes));
+    s.Set("recvQueueBytes", optionalNumber(env, sample.queues.recvQueueBytes));
+    s.Set("tcp", sample.haveTcp ? Napi::Value(tcpToJs(env, sample.tcp)) : env.Null());
+    samples.Set(i, s);
+  }
+  o.Set("samples", samples);
+
+  Napi::Array events = Napi::Array::New(env, batch.events.size());
+  for (size_t i = 0; i < batch.events.size(); ++i) {
+    const EngineEvent& event = batch.events[i];
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("atUs", static_cast<double>(event.atUs));
+    e.Set("connectionId", event.connectionId);
+    e.Set("endpoint", event.endpoint);
+    e.Set("type", eventName(event.type));
+    if (event.tcpState >= 0) e.Set("state", event.tcpState);
+    if (event.type == EventType::Shutdown) {
+      e.Set("how", event.how == ShutdownHow::Read ? "read" : event.how == ShutdownHow::Write ? "write" : "both");
+    }
+    if (event.type == EventType::Closed) e.Set("abortive", event.abortive);
+    if (!event.code.empty()) e.Set("code", event.code);
+    if (!event.message.empty()) e.Set("message", event.message);
+    if (!event.local.empty()) e.Set("local", event.local);
+    if (!event.remote.empty()) e.Set("remote", event.remote);
+    events.Set(i, e);
+  }
+  o.Set("events", events);
+
+  const CaptureDrain& drain = batch.capture;
+  Napi::Object capture = Napi::Object::New(env);
+  Napi::Array records = Napi::Array::New(env, drain.records.size());
+  for (size_t i = 0; i < drain.records.size(); ++i) {
+    const CaptureRecord& record = drain.records[i];
+    Napi::Object r = Napi::Object::New(env);
+    r.Set("atUs", static_cast<double>(record.atUs));
+    r.Set("connectionId", record.connectionId);
+    r.Set("endpoint", record.endpoint);
+    r.Set("direction", record.direction == Direction::Read ? "read" : "write");
+    r.Set("bytes", record.bytes);
+    r.Set("previewLength", record.previewLength);
+    records.Set(i, r);
+  }
+  capture.Set("records", records);
+  // One copied buffer for every preview (records x previewBytes): external buffers are not
+  // allowed inside Electron's memory cage.
+  capture.Set("previews", Napi::Buffer<uint8_t>::Copy(env, drain.previews.data(), drain.previews.size()));
+  capture.Set("previewBytes", drain.previewBytes);
+  capture.Set("dropped", static_cast<double>(drain.dropped));
+  o.Set("capture", capture);
+  return o;
+}
+
+// ---- the JavaScript class ----
+
+// Batches waiting for the main thread; past this, samples are left out of a batch (events and
+// capture records never are) so a busy main thread cannot make the queue grow without bound.
+constexpr int kMaxQueuedBatches = 16;
+
+class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Engine",
+                       {InstanceMethod("start", &EngineWrap::Start), InstanceMethod("stop", &EngineWrap::Stop),
+                        InstanceMethod("command", &EngineWrap::Command)});
+  }
+
+  explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsObject() || !info[1].IsFunction()) {
+      throw Napi::TypeError::New(env, "new Engine(config, onBatch) takes a config object and a function");
+    }
+    EngineConfig config = readConfig(info[0].As<Napi::Object>());
+    onBatch_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "sockscope-batches", 0, 1);
+    // Until start(), the function must not keep the process alive.
+    onBatch_.Unref(env);
+    queued_ = std::make_shared<std::atomic<int>>(0);
+    engine_ = std::make_unique<Engine>(std::move(config), [tsfn = onBatch_, queued = queued_](EngineBatch&& batch) mutable {
+      if (!batch.final && queued->load() >= kMaxQueuedBatches) {
+        batch.samples.clear();
+        batch.notices.push_back("samples of this interval were left out: the JavaScript thread is behind");
+      }
+      queued->fetch_add(1);
+      auto* owned = new EngineBatch(std::move(batch));
+      napi_status status = tsfn.NonBlockingCall(owned, [queued](Napi::Env env, Napi::Function callback, EngineBatch* data) {
+        std::unique_ptr<EngineBatch> batch(data);
+        queued->fetch_sub(1);
+        // A null env means the environment is shutting down: drop the batch.
+        if (env == nullptr) return;
+        callback.Call({batchToJs(env, *batch)});
+      });
+      if (status != napi_ok) {
+        queued->fetch_sub(1);
+        delete owned;
+      }
+    });
+  }
+
+  ~EngineWrap() override {
+    if (engine_) engine_->stop();
+    if (!released_) onBatch_.Release();
+  }
+
+ private:
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Status status = engine_->start();
+    if (!status.ok()) {
+      Napi::Error error = Napi::Error::New(env, status.message);
+      error.Set("code", status.code);
+      throw error;
+    }
+    onBatch_.Ref(env);
+    Napi::Object started = Napi::Object::New(env);
+    std::vector<std::string> addresses = engine_->boundAddresses();
+    Napi::Array listen = Napi::Array::New(env, addresses.size());
+    for (size_t i = 0; i < addresses.size(); ++i) {
+      listen.Set(i, addresses[i].empty() ? env.Null() : Napi::Value(Napi::String::New(env, addresses[i])));
+    }
+    started.Set("listen", listen);
+    return started;
+  }
+
+  // Stops the run. The final batch (final: true) reaches the callback after this returns.
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    engine_->stop();
+    if (!released_) {
+      released_ = true;
+      onBatch_.Release();
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Command(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsObject()) throw Napi::TypeError::New(env, "command(command) takes an object");
+    CommandSpec command = readCommand(info[0].As<Napi::Object>(), "command", SIZE_MAX / 2);
+    Status status = engine_->command(std::move(command));
+    if (!status.ok()) {
+      Napi::Error error = Napi::Error::New(env, status.message);
+      error.Set("code", status.code);
+      throw error;
+    }
+    return env.Undefined();
+  }
+
+  Napi::ThreadSafeFunction onBatch_;
+  std::shared_ptr<std::atomic<int>> queued_;
+  std::unique_ptr<Engine> engine_;
+  bool released_ = false;
+};
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("Engine", EngineWrap::Define(env));
+  exports.Set("models", Napi::String::New(env, "blocking,select,epoll"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace sockscope
+
+static Napi::Object InitSockscope(Napi::Env env, Napi::Object exports) { return sockscope::Init(env, exports); }
+
+NODE_API_MODULE(sockscope_engine, InitSockscope)

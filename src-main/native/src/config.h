@@ -1,0 +1,97 @@
+// The engine's view of a validated profile: plain structs, no Node-API. addon.cc fills them
+// from the JavaScript object the engine host built; the host has already checked the profile.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sockscope {
+
+enum class Transport { Tcp, Udp };
+enum class Role { Server, Client };
+enum class ModelKind { Blocking, Select, Epoll };
+enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual };
+enum class ShutdownHow { Read, Write, Both };
+
+struct KeepAliveSpec {
+  int idleS = 0;
+  int intervalS = 0;
+  int count = 0;
+};
+
+// Each field is set only when the profile asked for it; unset fields keep the kernel default.
+struct SocketOptionsSpec {
+  std::optional<bool> noDelay;
+  std::optional<int> sndBufBytes;
+  std::optional<int> rcvBufBytes;
+  bool lingerGiven = false;             // "linger" present in the profile
+  std::optional<int> lingerSeconds;     // empty with lingerGiven = linger off
+  bool keepAliveGiven = false;
+  std::optional<KeepAliveSpec> keepAlive;  // empty with keepAliveGiven = keepalive off
+  std::optional<bool> reuseAddr;
+  std::optional<bool> reusePort;
+};
+
+struct WorkloadSpec {
+  WorkloadKind kind = WorkloadKind::Manual;
+  // echo
+  uint32_t echoMessageBytes = 0;  // 0 = echo bytes as they arrive
+  // sink
+  uint64_t readBytesPerSecond = 0;  // 0 = as fast as possible
+  // bulk
+  uint32_t writeBytes = 65536;
+  uint64_t totalBytes = 0;  // 0 = unlimited
+  uint64_t bytesPerSecond = 0;
+  bool thenShutdownWrite = false;
+  // ping-pong
+  uint32_t messageBytes = 64;
+  uint32_t writesPerMessage = 1;
+  uint32_t messagesPerSecond = 0;
+  uint64_t totalMessages = 0;
+  uint32_t timeoutMs = 1000;
+};
+
+struct EndpointSpec {
+  std::string id;
+  Role role = Role::Server;
+  Transport transport = Transport::Tcp;
+  ModelKind model = ModelKind::Epoll;
+  int threads = 1;
+  int backlog = 511;
+  bool udpConnected = true;
+  std::string host;  // numeric address: listen address for servers, target for clients
+  int port = 0;
+  int connectEndpoint = -1;  // clients: index of the server endpoint, or -1 for host/port
+  int connections = 1;
+  bool verifyIncoming = false;  // the incoming stream is the bulk pattern: check it
+  SocketOptionsSpec options;
+  WorkloadSpec workload;
+};
+
+enum class CommandKind { Shutdown, Close, SetOption, Send };
+
+// A scheduled action (atUs >= 0) or a live command (atUs = -1).
+struct CommandSpec {
+  int64_t atUs = -1;
+  int endpoint = -1;         // index into EngineConfig::endpoints
+  int connectionIndex = -1;  // index within the endpoint; -1 = all its connections
+  uint32_t connectionId = 0; // live commands may name a connection by id instead (0 = unused)
+  CommandKind kind = CommandKind::Send;
+  ShutdownHow how = ShutdownHow::Write;
+  bool abortive = false;
+  SocketOptionsSpec options;
+  std::vector<uint8_t> bytes;
+};
+
+struct EngineConfig {
+  std::vector<EndpointSpec> endpoints;
+  std::vector<CommandSpec> actions;
+  int64_t sampleEveryUs = 100000;
+  bool captureEnabled = true;
+  uint32_t captureEntries = 65536;
+  uint32_t capturePreviewBytes = 64;
+  uint32_t seriesConnections = 64;
+};
+
+}  // namespace sockscope

@@ -1,0 +1,321 @@
+#include "connection.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "pattern.h"
+#include "socket_options.h"
+#include "workload.h"
+
+namespace sockscope {
+namespace {
+
+const char* shutdownName(ShutdownHow how) {
+  switch (how) {
+    case ShutdownHow::Read: return "read";
+    case ShutdownHow::Write: return "write";
+    case ShutdownHow::Both: return "both";
+  }
+  return "write";
+}
+
+}  // namespace
+
+Connection::Connection(EngineServices& engine, EndpointRuntime& endpoint, uint32_t id, int index, int fd)
+    : id(id), index(index), endpoint(endpoint), engine_(engine), fd_(fd), workload_(Workload::create(endpoint.spec)) {
+  if (endpoint.spec.verifyIncoming && endpoint.spec.transport == Transport::Tcp) verifier_ = std::make_unique<PatternVerifier>();
+}
+
+Connection::~Connection() {
+  // Models close their connections before the engine goes away; this only guards against a leak.
+  if (!closed_ && fd_ >= 0) ::close(fd_);
+}
+
+void Connection::emit(EventType type, EngineEvent event) {
+  event.atUs = engine_.nowUs();
+  event.connectionId = id;
+  event.endpoint = endpoint.index;
+  event.type = type;
+  engine_.emit(std::move(event));
+}
+
+void Connection::opened() {
+  EngineEvent event;
+  event.local = localAddressOf(fd_);
+  event.remote = remoteAddressOf(fd_);
+  emit(EventType::Open, std::move(event));
+  if (tcp()) observeTcpState();
+  endpoint.recordAppliedOptions(fd_);
+  workload_->onOpen(*this);
+}
+
+void Connection::observeTcpState() {
+  if (!tcp() || fd_ < 0) return;
+  const int state = readTcpState(fd_);
+  if (state < 0) return;
+  if (lastTcpState_.exchange(state) != state) {
+    EngineEvent event;
+    event.tcpState = state;
+    emit(EventType::State, std::move(event));
+  }
+}
+
+void Connection::recordCapture(Direction direction, size_t bytes, const iovec* data, int count) {
+  if (CaptureRing* ring = engine_.capture()) ring->record(engine_.nowUs(), id, endpoint.index, direction, bytes, data, count);
+}
+
+IoResult Connection::fail(int err, const char* during) {
+  if (err == ECONNRESET || err == EPIPE) {
+    EngineEvent event;
+    event.code = errnoName(err);
+    event.message = std::string("the peer reset the connection during ") + during;
+    pendingCloseCode_ = event.code;
+    pendingCloseMessage_ = "reset by peer";
+    emit(EventType::Reset, std::move(event));
+    closeRequested_ = true;
+    return IoResult::Closed;
+  }
+  Status status = errnoStatus(err, during);
+  endpoint.recordError(status);
+  EngineEvent event;
+  event.code = status.code;
+  event.message = status.message;
+  emit(EventType::Error, std::move(event));
+  if (!tcp()) return IoResult::WouldBlock;  // ICMP errors on UDP sockets are reports, not the end
+  pendingCloseCode_ = status.code;
+  pendingCloseMessage_ = status.message;
+  closeRequested_ = true;
+  return IoResult::Closed;
+}
+
+bool Connection::wantsRead() {
+  if (closed_ || readShut_ || (tcp() && peerShut_)) return false;
+  return workload_->readBudget(engine_.nowUs()) > 0;
+}
+
+IoResult Connection::readOnce(uint8_t* scratch, size_t scratchBytes, int flags) {
+  if (closed_) return IoResult::Closed;
+  const size_t budget = std::min(scratchBytes, workload_->readBudget(engine_.nowUs()));
+  if (budget == 0) return IoResult::WouldBlock;
+  NetAddress from;
+  from.length = sizeof from.storage;
+  const ssize_t got = tcp() ? recv(fd_, scratch, budget, flags) : recvfrom(fd_, scratch, budget, flags | MSG_TRUNC, from.get(), &from.length);
+  auto& counters = endpoint.counters;
+  if (got < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
+      return IoResult::WouldBlock;
+    }
+    if (errno == EINTR) return IoResult::Progress;
+    return fail(errno, "recv");
+  }
+  if (got == 0 && tcp()) {
+    peerShut_ = true;
+    emit(EventType::PeerShutdown);
+    observeTcpState();
+    workload_->onPeerShutdown(*this);
+    return IoResult::Ended;
+  }
+  size_t length = static_cast<size_t>(got);
+  if (!tcp() && length > budget) {
+    // MSG_TRUNC reports the datagram's real size: a reader that was too small lost the rest.
+    endpoint.recordError(Status::fail("EMSGSIZE", "a datagram of " + std::to_string(length) + " bytes was cut to " + std::to_string(budget)));
+    length = budget;
+  }
+  counters.reads.fetch_add(1, std::memory_order_relaxed);
+  counters.bytesIn.fetch_add(length, std::memory_order_relaxed);
+  bytesIn_.fetch_add(length, std::memory_order_relaxed);
+  iovec captured{scratch, length};
+  recordCapture(Direction::Read, length, &captured, 1);
+  if (verifier_) counters.verifyErrors.fetch_add(verifier_->check(scratch, length), std::memory_order_relaxed);
+  if (!tcp()) lastPeer_ = from;
+  workload_->onData(*this, scratch, length, tcp() ? nullptr : &from);
+  return IoResult::Progress;
+}
+
+IoResult Connection::writeOnce() {
+  if (closed_) return IoResult::Closed;
+  if (sendQueue_.empty() || writeShut_) return IoResult::Ended;
+  iovec iov[SendQueue::kMaxGather];
+  const int count = sendQueue_.nextWrite(iov, SendQueue::kMaxGather);
+  msghdr message{};
+  message.msg_iov = iov;
+  message.msg_iovlen = static_cast<size_t>(count);
+  const NetAddress* destination = sendQueue_.front().destination ? sendQueue_.front().destination.get() : defaultDestination_.get();
+  if (destination) {
+    message.msg_name = const_cast<sockaddr*>(destination->get());
+    message.msg_namelen = destination->length;
+  }
+  // MSG_NOSIGNAL: a write to a reset connection returns EPIPE instead of killing the process.
+  const ssize_t sent = sendmsg(fd_, &message, MSG_NOSIGNAL);
+  auto& counters = endpoint.counters;
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
+      return IoResult::WouldBlock;
+    }
+    if (errno == EINTR) return IoResult::Progress;
+    if (!tcp()) sendQueue_.consume(iov[0].iov_len);  // a datagram that failed is dropped, not retried forever
+    appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
+    return fail(errno, "send");
+  }
+  const size_t length = static_cast<size_t>(sent);
+  counters.writes.fetch_add(1, std::memory_order_relaxed);
+  counters.bytesOut.fetch_add(length, std::memory_order_relaxed);
+  bytesOut_.fetch_add(length, std::memory_order_relaxed);
+  recordCapture(Direction::Write, length, iov, count);
+  // A datagram is sent whole or not at all; the reported length is the datagram's.
+  size_t consumed = length;
+  if (!tcp()) {
+    consumed = 0;
+    for (int i = 0; i < count; ++i) consumed += iov[i].iov_len;
+  }
+  sendQueue_.consume(consumed);
+  appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
+  if (sendQueue_.empty()) workload_->onDrained(*this);
+  return IoResult::Progress;
+}
+
+int64_t Connection::nextTimerUs() const { return closed_ ? 0 : workload_->nextTimerUs(); }
+
+void Connection::onTimer() {
+  if (!closed_) workload_->onTimer(*this);
+}
+
+void Connection::enqueue(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite,
+                         std::shared_ptr<const NetAddress> destination, size_t offset, size_t end) {
+  if (closed_ || writeShut_) return;
+  sendQueue_.push(std::move(data), ownWrite, std::move(destination), offset, end);
+  appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
+}
+
+void Connection::shutdown(ShutdownHow how) {
+  if (closed_) return;
+  const int flag = how == ShutdownHow::Read ? SHUT_RD : how == ShutdownHow::Write ? SHUT_WR : SHUT_RDWR;
+  EngineEvent event;
+  event.how = how;
+  if (how != ShutdownHow::Read && !sendQueue_.empty()) {
+    event.message = std::to_string(sendQueue_.queuedBytes()) + " queued bytes were never written";
+    sendQueue_.clear();
+    appSendQueueBytes_.store(0, std::memory_order_relaxed);
+  }
+  if (::shutdown(fd_, flag) != 0) {
+    Status status = errnoStatus(errno, std::string("shutdown(") + shutdownName(how) + ")");
+    endpoint.recordError(status);
+    EngineEvent error;
+    error.code = status.code;
+    error.message = status.message;
+    emit(EventType::Error, std::move(error));
+    return;
+  }
+  if (how != ShutdownHow::Write) readShut_ = true;
+  if (how != ShutdownHow::Read) writeShut_ = true;
+  emit(EventType::Shutdown, std::move(event));
+  observeTcpState();
+}
+
+void Connection::shutdownWrite() { shutdown(ShutdownHow::Write); }
+
+void Connection::requestClose(bool abortive) {
+  closeRequested_ = true;
+  abortiveClose_ = abortiveClose_ || abortive;
+}
+
+void Connection::close() {
+  if (closed_) return;
+  if (abortiveClose_ && tcp()) setAbortiveLinger(fd_);
+  {
+    std::lock_guard<std::mutex> lock(fdGuard_);
+    ::close(fd_);
+    fd_ = -1;
+    closed_ = true;
+  }
+  EngineEvent event;
+  event.abortive = abortiveClose_;
+  event.code = pendingCloseCode_;
+  event.message = pendingCloseMessage_;
+  if (!sendQueue_.empty() && event.message.empty()) event.message = std::to_string(sendQueue_.queuedBytes()) + " queued bytes were never written";
+  sendQueue_.clear();
+  appSendQueueBytes_.store(0, std::memory_order_relaxed);
+  emit(EventType::Closed, std::move(event));
+  endpoint.counters.connectionsOpen.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::post(CommandSpec command) {
+  {
+    std::lock_guard<std::mutex> lock(commandsMutex_);
+    commands_.push_back(std::move(command));
+    haveCommands_.store(true, std::memory_order_release);
+  }
+  if (waker_) waker_->wake(*this);
+}
+
+void Connection::runCommands() {
+  if (!haveCommands_.load(std::memory_order_acquire)) return;
+  std::vector<CommandSpec> commands;
+  {
+    std::lock_guard<std::mutex> lock(commandsMutex_);
+    commands.swap(commands_);
+    haveCommands_.store(false, std::memory_order_relaxed);
+  }
+  for (CommandSpec& command : commands) {
+    if (closed_) return;
+    switch (command.kind) {
+      case CommandKind::Send: {
+        // A UDP server socket answers whoever wrote to it last.
+        std::shared_ptr<const NetAddress> destination;
+        if (!tcp() && endpoint.spec.role == Role::Server) {
+          if (!lastPeer()) {
+            endpoint.recordError(Status::fail("EDESTADDRREQ", "nothing to send to: no datagram has arrived yet"));
+            continue;
+          }
+          destination = std::make_shared<const NetAddress>(lastPeer_);
+        }
+        enqueue(std::make_shared<const std::vector<uint8_t>>(std::move(command.bytes)), true, std::move(destination));
+        break;
+      }
+      case CommandKind::Shutdown:
+        shutdown(command.how);
+        break;
+      case CommandKind::Close:
+        requestClose(command.abortive);
+        break;
+      case CommandKind::SetOption: {
+        Status status = applySocketOptions(fd_, endpoint.spec.transport, command.options);
+        EngineEvent event;
+        if (status.ok()) {
+          event.message = "options applied";
+          emit(EventType::Option, std::move(event));
+        } else {
+          endpoint.recordError(status);
+          event.code = status.code;
+          event.message = status.message;
+          emit(EventType::Error, std::move(event));
+        }
+        break;
+      }
+    }
+  }
+}
+
+bool Connection::sample(ConnectionSample* out) {
+  std::lock_guard<std::mutex> lock(fdGuard_);
+  if (closed_) return false;
+  out->atUs = engine_.nowUs();
+  out->bytesIn = bytesIn_.load(std::memory_order_relaxed);
+  out->bytesOut = bytesOut_.load(std::memory_order_relaxed);
+  out->appSendQueueBytes = appSendQueueBytes_.load(std::memory_order_relaxed);
+  out->queues = readQueues(fd_, tcp());
+  out->haveTcp = tcp() && readTcpInfo(fd_, &out->tcp);
+  if (out->haveTcp && lastTcpState_.exchange(out->tcp.state) != out->tcp.state) {
+    EngineEvent event;
+    event.tcpState = out->tcp.state;
+    emit(EventType::State, std::move(event));
+  }
+  return true;
+}
+
+}  // namespace sockscope

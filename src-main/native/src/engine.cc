@@ -1,0 +1,274 @@
+#include "engine.h"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "clock.h"
+
+namespace sockscope {
+namespace {
+
+// Events waiting for the next batch; past this many they are counted, not kept.
+constexpr size_t kMaxPendingEvents = 100000;
+
+std::unique_ptr<IoModel> createModel(ModelKind kind, EngineServices& engine, EndpointRuntime& endpoint) {
+  switch (kind) {
+    case ModelKind::Blocking: return createBlockingModel(engine, endpoint);
+    case ModelKind::Select: return createSelectModel(engine, endpoint);
+    case ModelKind::Epoll: return createEpollModel(engine, endpoint);
+  }
+  return nullptr;
+}
+
+// A server bound to the wildcard address is reached through loopback of the same family.
+NetAddress connectableAddress(const NetAddress& bound) {
+  NetAddress target = bound;
+  if (target.family() == AF_INET) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&target.storage);
+    if (v4->sin_addr.s_addr == htonl(INADDR_ANY)) v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  } else if (target.family() == AF_INET6) {
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&target.storage);
+    if (IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr)) v6->sin6_addr = in6addr_loopback;
+  }
+  return target;
+}
+
+CounterValues readCounters(const EndpointCounters& c) {
+  auto get = [](const std::atomic<uint64_t>& value) { return value.load(std::memory_order_relaxed); };
+  CounterValues v;
+  v.threads = get(c.threads);
+  v.connectionsOpen = get(c.connectionsOpen);
+  v.connectionsTotal = get(c.connectionsTotal);
+  v.accepts = get(c.accepts);
+  v.connectionsRefused = get(c.connectionsRefused);
+  v.reads = get(c.reads);
+  v.writes = get(c.writes);
+  v.bytesIn = get(c.bytesIn);
+  v.bytesOut = get(c.bytesOut);
+  v.wakeups = get(c.wakeups);
+  v.wouldBlock = get(c.wouldBlock);
+  v.messages = get(c.messages);
+  v.messagesLost = get(c.messagesLost);
+  v.verifyErrors = get(c.verifyErrors);
+  v.datagramsOutOfOrder = get(c.datagramsOutOfOrder);
+  v.datagramsMissing = get(c.datagramsMissing);
+  v.errors = get(c.errors);
+  return v;
+}
+
+}  // namespace
+
+Engine::Engine(EngineConfig config, BatchSink sink)
+    : config_(std::move(config)), sink_(std::move(sink)), seriesLessCounts_(config_.endpoints.size()), nextIndex_(config_.endpoints.size()) {
+  if (config_.captureEnabled) capture_ = std::make_unique<CaptureRing>(config_.captureEntries, config_.capturePreviewBytes);
+  actions_ = config_.actions;
+  std::stable_sort(actions_.begin(), actions_.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.atUs < b.atUs; });
+}
+
+Engine::~Engine() { stop(); }
+
+int64_t Engine::nowUs() const { return monotonicNowUs() - originUs_; }
+
+Status Engine::start() {
+  if (started_.exchange(true)) return Status::fail("EALREADY", "the engine was already started");
+  originUs_ = monotonicNowUs();
+  for (size_t i = 0; i < config_.endpoints.size(); ++i) {
+    endpoints_.push_back(std::make_unique<EndpointRuntime>(static_cast<int>(i), config_.endpoints[i]));
+    models_.push_back(createModel(config_.endpoints[i].model, *this, *endpoints_.back()));
+  }
+  auto failStart = [this](size_t index, const Status& status) {
+    for (auto& model : models_) model->stop();
+    stopped_ = true;
+    return Status::fail(status.code, "endpoint \"" + config_.endpoints[index].id + "\": " + status.message);
+  };
+  // Servers first: clients need their addresses.
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    if (config_.endpoints[i].role != Role::Server) continue;
+    Status status = models_[i]->prepare();
+    if (!status.ok()) return failStart(i, status);
+  }
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    const EndpointSpec& spec = config_.endpoints[i];
+    if (spec.role != Role::Client) continue;
+    EndpointRuntime& endpoint = *endpoints_[i];
+    if (spec.connectEndpoint >= 0) {
+      endpoint.boundAddress = connectableAddress(endpoints_[static_cast<size_t>(spec.connectEndpoint)]->boundAddress);
+    } else {
+      Status status = parseNetAddress(spec.host, spec.port, &endpoint.boundAddress);
+      if (!status.ok()) return failStart(i, status);
+    }
+    Status status = models_[i]->prepare();
+    if (!status.ok()) return failStart(i, status);
+  }
+  for (Role role : {Role::Server, Role::Client}) {
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+      if (config_.endpoints[i].role == role) models_[i]->start();
+    }
+  }
+  sampler_ = std::thread([this] { samplerLoop(); });
+  return Status::success();
+}
+
+std::vector<std::string> Engine::boundAddresses() const {
+  std::vector<std::string> addresses;
+  for (const auto& endpoint : endpoints_) {
+    addresses.push_back(endpoint->spec.role == Role::Server ? formatNetAddress(endpoint->boundAddress) : "");
+  }
+  return addresses;
+}
+
+void Engine::stop() {
+  if (!started_.load() || stopped_) return;
+  stopped_ = true;
+  {
+    std::lock_guard<std::mutex> lock(samplerMutex_);
+    stopping_.store(true);
+  }
+  samplerWake_.notify_all();
+  if (sampler_.joinable()) sampler_.join();
+  // Clients first, so servers see their peers go rather than the other way round.
+  for (Role role : {Role::Client, Role::Server}) {
+    for (size_t i = 0; i < models_.size(); ++i) {
+      if (config_.endpoints[i].role == role) models_[i]->stop();
+    }
+  }
+  deliver(true);
+}
+
+void Engine::emit(EngineEvent event) {
+  std::lock_guard<std::mutex> lock(eventsMutex_);
+  if (events_.size() >= kMaxPendingEvents) {
+    ++eventsDropped_;
+    return;
+  }
+  events_.push_back(std::move(event));
+}
+
+std::shared_ptr<Connection> Engine::adopt(EndpointRuntime& endpoint, int fd) {
+  const uint32_t id = nextConnectionId_.fetch_add(1, std::memory_order_relaxed);
+  const int index = nextIndex_[static_cast<size_t>(endpoint.index)].fetch_add(1, std::memory_order_relaxed);
+  auto connection = std::make_shared<Connection>(*this, endpoint, id, index, fd);
+  endpoint.counters.connectionsOpen.fetch_add(1, std::memory_order_relaxed);
+  endpoint.counters.connectionsTotal.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(registryMutex_);
+  // The first connections of the run keep a sampled series; the rest are only counted.
+  const bool series = id <= config_.seriesConnections;
+  if (!series) ++seriesLessCounts_[static_cast<size_t>(endpoint.index)];
+  registry_[id] = Registered{connection, series};
+  return connection;
+}
+
+void Engine::release(const std::shared_ptr<Connection>& connection) {
+  std::lock_guard<std::mutex> lock(registryMutex_);
+  registry_.erase(connection->id);
+}
+
+std::vector<std::shared_ptr<Connection>> Engine::targetsOf(const CommandSpec& command) {
+  std::vector<std::shared_ptr<Connection>> targets;
+  std::lock_guard<std::mutex> lock(registryMutex_);
+  for (auto& [id, registered] : registry_) {
+    const Connection& connection = *registered.connection;
+    const bool match = command.connectionId ? id == command.connectionId
+                                            : connection.endpoint.index == command.endpoint &&
+                                                  (command.connectionIndex < 0 || connection.index == command.connectionIndex);
+    if (match) targets.push_back(registered.connection);
+  }
+  return targets;
+}
+
+Status Engine::command(CommandSpec command) {
+  if (!started_.load() || stopped_) return Status::fail("ENOTCONN", "the engine is not running");
+  std::vector<std::shared_ptr<Connection>> targets = targetsOf(command);
+  if (targets.empty()) {
+    return Status::fail("ENOENT", command.connectionId ? "no open connection with id " + std::to_string(command.connectionId)
+                                                       : "no open connection matches the command");
+  }
+  for (auto& target : targets) target->post(command);
+  return Status::success();
+}
+
+void Engine::fireDueActions() {
+  const int64_t now = nowUs();
+  while (nextAction_ < actions_.size() && actions_[nextAction_].atUs <= now) {
+    const CommandSpec& action = actions_[nextAction_++];
+    std::vector<std::shared_ptr<Connection>> targets = targetsOf(action);
+    if (targets.empty()) {
+      EndpointRuntime& endpoint = *endpoints_[static_cast<size_t>(action.endpoint)];
+      endpoint.recordError(Status::fail("ENOENT", "an action at " + std::to_string(action.atUs / 1000) + " ms found no open connection" +
+                                                      (action.connectionIndex >= 0 ? " with index " + std::to_string(action.connectionIndex) : "")));
+    }
+    for (auto& target : targets) target->post(action);
+  }
+}
+
+void Engine::samplerLoop() {
+  int64_t nextSampleUs = config_.sampleEveryUs;
+  std::unique_lock<std::mutex> lock(samplerMutex_);
+  while (!stopping_.load()) {
+    int64_t wakeUs = nextSampleUs;
+    if (nextAction_ < actions_.size()) wakeUs = std::min(wakeUs, actions_[nextAction_].atUs);
+    const int64_t waitUs = wakeUs - nowUs();
+    if (waitUs > 0) {
+      samplerWake_.wait_for(lock, std::chrono::microseconds(waitUs));
+      continue;
+    }
+    lock.unlock();
+    fireDueActions();
+    if (nowUs() >= nextSampleUs) {
+      deliver(false);
+      // A late sampler skips the samples it missed rather than bunching them up.
+      while (nextSampleUs <= nowUs()) nextSampleUs += config_.sampleEveryUs;
+    }
+    lock.lock();
+  }
+}
+
+void Engine::deliver(bool final) {
+  EngineBatch batch;
+  batch.sequence = ++sequence_;
+  batch.final = final;
+  std::vector<std::pair<std::shared_ptr<Connection>, bool>> connections;
+  {
+    std::lock_guard<std::mutex> lock(registryMutex_);
+    for (auto& [id, registered] : registry_) {
+      if (registered.series) connections.emplace_back(registered.connection, true);
+    }
+    for (size_t i = 0; i < endpoints_.size(); ++i) {
+      EndpointSnapshot snapshot;
+      snapshot.connectionsWithoutSeries = seriesLessCounts_[i];
+      batch.endpoints.push_back(std::move(snapshot));
+    }
+  }
+  for (auto& [connection, series] : connections) {
+    SampleRecord record;
+    record.connectionId = connection->id;
+    record.endpoint = connection->endpoint.index;
+    record.index = connection->index;
+    if (connection->sample(&record.sample)) batch.samples.push_back(std::move(record));
+  }
+  batch.atUs = nowUs();
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    EndpointRuntime& endpoint = *endpoints_[i];
+    EndpointSnapshot& snapshot = batch.endpoints[i];
+    snapshot.counters = readCounters(endpoint.counters);
+    snapshot.latency = endpoint.latency.summarize();
+    snapshot.errors = endpoint.errorsSnapshot();
+    snapshot.haveApplied = endpoint.appliedOptions(&snapshot.applied);
+  }
+  {
+    std::lock_guard<std::mutex> lock(eventsMutex_);
+    batch.events.swap(events_);
+    batch.eventsDropped = eventsDropped_;
+    eventsDropped_ = 0;
+  }
+  if (batch.eventsDropped) {
+    batch.notices.push_back(std::to_string(batch.eventsDropped) + " events were dropped: more than " + std::to_string(kMaxPendingEvents) +
+                            " arrived between two batches");
+  }
+  if (capture_) capture_->drain(&batch.capture);
+  sink_(std::move(batch));
+}
+
+}  // namespace sockscope

@@ -1,0 +1,122 @@
+// The engine: one per run. It owns the endpoints, their I/O models, the sampler thread that also
+// fires scheduled actions, and the capture ring, and hands batches of samples, events and
+// capture records to a sink (the Node-API layer) a few times a second.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "capture_ring.h"
+#include "config.h"
+#include "connection.h"
+#include "engine_services.h"
+#include "io_model.h"
+
+namespace sockscope {
+
+struct CounterValues {
+  uint64_t threads = 0, connectionsOpen = 0, connectionsTotal = 0, accepts = 0, connectionsRefused = 0;
+  uint64_t reads = 0, writes = 0, bytesIn = 0, bytesOut = 0, wakeups = 0, wouldBlock = 0;
+  uint64_t messages = 0, messagesLost = 0, verifyErrors = 0, datagramsOutOfOrder = 0, datagramsMissing = 0, errors = 0;
+};
+
+struct EndpointSnapshot {
+  CounterValues counters;
+  LatencySummary latency;
+  std::map<std::string, ErrorTally> errors;
+  bool haveApplied = false;
+  AppliedSocketOptions applied;
+  uint64_t connectionsWithoutSeries = 0;
+};
+
+struct SampleRecord {
+  uint32_t connectionId = 0;
+  int endpoint = 0;
+  int index = 0;
+  ConnectionSample sample;
+};
+
+struct EngineBatch {
+  uint64_t sequence = 0;
+  int64_t atUs = 0;
+  bool final = false;
+  std::vector<EndpointSnapshot> endpoints;
+  std::vector<SampleRecord> samples;
+  std::vector<EngineEvent> events;
+  uint64_t eventsDropped = 0;
+  CaptureDrain capture;
+  std::vector<std::string> notices;  // limits reached and similar, in words
+};
+
+class Engine final : public EngineServices {
+ public:
+  using BatchSink = std::function<void(EngineBatch&&)>;
+
+  Engine(EngineConfig config, BatchSink sink);
+  ~Engine() override;
+
+  // Binds every server (failing with EADDRINUSE and the address if taken), then starts the
+  // servers, the clients and the sampler. On failure nothing keeps running.
+  Status start();
+  // The address each server bound, in endpoint order ("" for clients).
+  std::vector<std::string> boundAddresses() const;
+  // Stops every model, then delivers the final batch and returns. Idempotent.
+  void stop();
+  // A live command: a connection by id, or an endpoint's connections by index.
+  Status command(CommandSpec command);
+
+  // EngineServices
+  int64_t nowUs() const override;
+  bool stopping() const override { return stopping_.load(std::memory_order_relaxed); }
+  void emit(EngineEvent event) override;
+  CaptureRing* capture() override { return capture_.get(); }
+  std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) override;
+  void release(const std::shared_ptr<Connection>& connection) override;
+
+ private:
+  struct Registered {
+    std::shared_ptr<Connection> connection;
+    bool series = false;
+  };
+
+  void samplerLoop();
+  void deliver(bool final);
+  void fireDueActions();
+  std::vector<std::shared_ptr<Connection>> targetsOf(const CommandSpec& command);
+
+  const EngineConfig config_;
+  BatchSink sink_;
+  int64_t originUs_ = 0;
+  std::vector<std::unique_ptr<EndpointRuntime>> endpoints_;
+  std::vector<std::unique_ptr<IoModel>> models_;
+  std::unique_ptr<CaptureRing> capture_;
+
+  std::mutex registryMutex_;
+  std::unordered_map<uint32_t, Registered> registry_;
+  std::vector<uint64_t> seriesLessCounts_;  // per endpoint
+  std::atomic<uint32_t> nextConnectionId_{1};
+  std::vector<std::atomic<int>> nextIndex_;
+
+  std::mutex eventsMutex_;
+  std::vector<EngineEvent> events_;
+  uint64_t eventsDropped_ = 0;
+
+  std::vector<CommandSpec> actions_;  // sorted by time
+  size_t nextAction_ = 0;
+
+  std::mutex samplerMutex_;
+  std::condition_variable samplerWake_;
+  std::thread sampler_;
+  std::atomic<bool> started_{false};
+  std::atomic<bool> stopping_{false};
+  bool stopped_ = false;
+  uint64_t sequence_ = 0;
+};
+
+}  // namespace sockscope

@@ -1,0 +1,94 @@
+// What the I/O models and connections may use of the engine: the clock, events, capture,
+// connection registration and endpoint state. The engine implements it; models never see Engine.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "capture_ring.h"
+#include "config.h"
+#include "errors.h"
+#include "latency_histogram.h"
+#include "net_address.h"
+#include "socket_options.h"
+
+namespace sockscope {
+
+class Connection;
+
+enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option };
+
+struct EngineEvent {
+  int64_t atUs = 0;
+  uint32_t connectionId = 0;
+  int endpoint = 0;
+  EventType type = EventType::Open;
+  int tcpState = -1;
+  ShutdownHow how = ShutdownHow::Write;
+  bool abortive = false;
+  std::string code;
+  std::string message;
+  std::string local;
+  std::string remote;
+};
+
+// Counters an endpoint's threads add to. Relaxed atomics: each is read on its own for display.
+struct EndpointCounters {
+  std::atomic<uint64_t> threads{0}, connectionsOpen{0}, connectionsTotal{0}, accepts{0}, connectionsRefused{0};
+  std::atomic<uint64_t> reads{0}, writes{0}, bytesIn{0}, bytesOut{0}, wakeups{0}, wouldBlock{0};
+  std::atomic<uint64_t> messages{0}, messagesLost{0}, verifyErrors{0}, datagramsOutOfOrder{0}, datagramsMissing{0};
+  std::atomic<uint64_t> errors{0};
+};
+
+struct ErrorTally {
+  std::string message;  // the first message seen with this code
+  uint64_t count = 0;
+};
+
+// One endpoint of the profile while it runs.
+class EndpointRuntime {
+ public:
+  EndpointRuntime(int index, EndpointSpec spec) : index(index), spec(std::move(spec)) {}
+
+  const int index;
+  const EndpointSpec spec;
+  EndpointCounters counters;
+  LatencyHistogram latency;
+  NetAddress boundAddress;  // servers, after bind; clients: the address they connect to
+  std::atomic<int64_t> firstActivityUs{-1}, lastActivityUs{-1};
+
+  void recordError(const Status& status);
+  std::map<std::string, ErrorTally> errorsSnapshot();
+
+  // The first socket's options as the kernel applied them.
+  void recordAppliedOptions(int fd);
+  bool appliedOptions(AppliedSocketOptions* out);
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, ErrorTally> errors_;
+  bool haveApplied_ = false;
+  AppliedSocketOptions applied_;
+};
+
+class EngineServices {
+ public:
+  virtual ~EngineServices() = default;
+
+  // Microseconds since the run started.
+  virtual int64_t nowUs() const = 0;
+  virtual bool stopping() const = 0;
+  virtual void emit(EngineEvent event) = 0;
+  // Null when capture is off.
+  virtual CaptureRing* capture() = 0;
+  // Creates and registers a connection for an open socket; the engine can then sample it and
+  // route commands to it.
+  virtual std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) = 0;
+  // Forgets a closed connection.
+  virtual void release(const std::shared_ptr<Connection>& connection) = 0;
+};
+
+}  // namespace sockscope

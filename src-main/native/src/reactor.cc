@@ -1,0 +1,464 @@
+#include "reactor.h"
+
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <mutex>
+#include <queue>
+#include <thread>
+#include <unordered_map>
+
+#include "clock.h"
+#include "connection.h"
+#include "sockets.h"
+
+namespace sockscope {
+namespace {
+
+// How many reads or writes one connection gets per readiness event before others have a turn.
+constexpr int kCallsPerTurn = 16;
+// Accepts per listener readiness event.
+constexpr int kAcceptsPerTurn = 64;
+constexpr size_t kScratchBytes = 256 * 1024;
+
+class ReactorThread final : public Waker {
+ public:
+  ReactorThread(EngineServices& engine, EndpointRuntime& endpoint, std::unique_ptr<Poller> poller)
+      : engine_(engine), endpoint_(endpoint), poller_(std::move(poller)), scratch_(kScratchBytes) {}
+
+  ~ReactorThread() override {
+    if (wakeFd_ >= 0) ::close(wakeFd_);
+  }
+
+  Status init() {
+    wakeFd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (wakeFd_ < 0) return errnoStatus(errno, "eventfd");
+    return poller_->add(wakeFd_, true, false);
+  }
+
+  // Before start(): this thread accepts on the listener, or serves the UDP socket.
+  void setListener(int fd) { listenFd_ = fd; }
+  // Before start(): a client connection this thread opens.
+  void addClientSlot() { ++clientSlots_; }
+
+  void start() { thread_ = std::thread([this] { run(); }); }
+
+  void stop() {
+    stopping_.store(true);
+    signal();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Called from another thread of the endpoint: take over an accepted socket.
+  void handOver(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(handoffMutex_);
+      handoffs_.push_back(fd);
+    }
+    signal();
+  }
+
+  // Waker: a command was posted to one of our connections.
+  void wake(Connection& connection) override {
+    {
+      std::lock_guard<std::mutex> lock(handoffMutex_);
+      woken_.push_back(connection.fd());
+    }
+    signal();
+  }
+
+  std::function<void(int)> distribute;  // where accepted sockets go (round-robin over threads)
+
+ private:
+  enum class Kind { Listener, Connecting, Open };
+  struct Entry {
+    Kind kind = Kind::Open;
+    std::shared_ptr<Connection> connection;
+    bool wantRead = false;
+    bool wantWrite = false;
+    bool registered = false;  // in the poller; a socket that wants nothing is taken out, so
+                              // a hang-up cannot wake the thread again and again
+    int64_t timerAtUs = 0;
+  };
+  struct Timer {
+    int64_t atUs;
+    int fd;
+    std::weak_ptr<Connection> connection;
+    bool operator>(const Timer& other) const { return atUs > other.atUs; }
+  };
+
+  void signal() {
+    const uint64_t one = 1;
+    ssize_t ignored = write(wakeFd_, &one, sizeof one);
+    (void)ignored;
+  }
+
+  void run() {
+    endpoint_.counters.threads.fetch_add(1, std::memory_order_relaxed);
+    if (listenFd_ >= 0) startListener();
+    for (int i = 0; i < clientSlots_; ++i) startClient();
+    std::vector<Readiness> ready;
+    while (!stopping_.load(std::memory_order_relaxed)) {
+      runDueTimers();
+      ready.clear();
+      if (!poller_->wait(timeoutMs(), &ready)) {
+        endpoint_.recordError(errnoStatus(errno, "waiting for readiness"));
+        break;
+      }
+      endpoint_.counters.wakeups.fetch_add(1, std::memory_order_relaxed);
+      for (const Readiness& event : ready) dispatch(event);
+    }
+    closeAll();
+    endpoint_.counters.threads.fetch_sub(1, std::memory_order_relaxed);
+  }
+
+  int timeoutMs() {
+    if (timers_.empty()) return -1;
+    const int64_t waitUs = timers_.top().atUs - engine_.nowUs();
+    if (waitUs <= 0) return 0;
+    return static_cast<int>(std::min<int64_t>((waitUs + 999) / 1000, 60000));
+  }
+
+  void startListener() {
+    Entry entry;
+    if (endpoint_.spec.transport == Transport::Udp) {
+      // A UDP server is one socket that all peers share.
+      entry.connection = engine_.adopt(endpoint_, listenFd_);
+      entry.connection->setWaker(this);
+      entries_[listenFd_] = entry;
+      if (!watch(listenFd_)) return;
+      entry.connection->opened();
+      settle(listenFd_);
+      return;
+    }
+    entry.kind = Kind::Listener;
+    entries_[listenFd_] = entry;
+    Status status = poller_->add(listenFd_, true, false);
+    if (!status.ok()) endpoint_.recordError(status);
+  }
+
+  void startClient() {
+    int fd = -1;
+    bool inProgress = false;
+    Status status = openClientSocket(endpoint_.spec, endpoint_.boundAddress, true, &fd, &inProgress);
+    if (!status.ok()) {
+      endpoint_.recordError(status);
+      EngineEvent event;
+      event.endpoint = endpoint_.index;
+      event.type = EventType::Error;
+      event.atUs = engine_.nowUs();
+      event.code = status.code;
+      event.message = status.message;
+      engine_.emit(std::move(event));
+      return;
+    }
+    Entry entry;
+    entry.connection = engine_.adopt(endpoint_, fd);
+    entry.connection->setWaker(this);
+    if (endpoint_.spec.transport == Transport::Udp && !endpoint_.spec.udpConnected) {
+      entry.connection->setDefaultDestination(endpoint_.boundAddress);
+    }
+    entry.kind = inProgress ? Kind::Connecting : Kind::Open;
+    entries_[fd] = entry;
+    if (inProgress) {
+      Status added = poller_->add(fd, false, true);
+      if (!added.ok()) refuse(fd, added);
+      return;
+    }
+    if (!watch(fd)) return;
+    entry.connection->opened();
+    settle(fd);
+  }
+
+  // Registers an open connection with the poller; a poller that cannot take it refuses it.
+  bool watch(int fd) {
+    Entry& entry = entries_[fd];
+    entry.wantRead = true;
+    entry.wantWrite = false;
+    Status status = poller_->add(fd, true, false);
+    entry.registered = status.ok();
+    if (status.ok()) return true;
+    refuse(fd, status);
+    return false;
+  }
+
+  void refuse(int fd, const Status& status) {
+    endpoint_.counters.connectionsRefused.fetch_add(1, std::memory_order_relaxed);
+    endpoint_.recordError(status);
+    auto found = entries_.find(fd);
+    if (found == entries_.end()) {
+      ::close(fd);
+      return;
+    }
+    std::shared_ptr<Connection> connection = found->second.connection;
+    entries_.erase(found);
+    if (connection) {
+      EngineEvent event;
+      event.atUs = engine_.nowUs();
+      event.connectionId = connection->id;
+      event.endpoint = endpoint_.index;
+      event.type = EventType::Error;
+      event.code = status.code;
+      event.message = status.message;
+      engine_.emit(std::move(event));
+      connection->close();
+      engine_.release(connection);
+    } else {
+      ::close(fd);
+    }
+  }
+
+  void adoptHandoffs() {
+    std::vector<int> handoffs;
+    std::vector<int> woken;
+    {
+      std::lock_guard<std::mutex> lock(handoffMutex_);
+      handoffs.swap(handoffs_);
+      woken.swap(woken_);
+    }
+    for (int fd : handoffs) adoptAccepted(fd);
+    for (int fd : woken) {
+      if (entries_.count(fd)) settle(fd);
+    }
+  }
+
+  void adoptAccepted(int fd) {
+    Entry entry;
+    entry.connection = engine_.adopt(endpoint_, fd);
+    entry.connection->setWaker(this);
+    entries_[fd] = entry;
+    if (!watch(fd)) return;
+    entry.connection->opened();
+    settle(fd);
+  }
+
+  void dispatch(const Readiness& event) {
+    if (event.fd == wakeFd_) {
+      uint64_t count = 0;
+      ssize_t ignored = read(wakeFd_, &count, sizeof count);
+      (void)ignored;
+      adoptHandoffs();
+      return;
+    }
+    auto found = entries_.find(event.fd);
+    if (found == entries_.end()) return;  // closed earlier in this pass
+    Entry& entry = found->second;
+    switch (entry.kind) {
+      case Kind::Listener:
+        acceptSome();
+        return;
+      case Kind::Connecting: {
+        Status status = finishConnect(event.fd, endpoint_.boundAddress);
+        poller_->remove(event.fd);
+        if (!status.ok()) {
+          endpoint_.recordError(status);
+          EngineEvent failed;
+          failed.atUs = engine_.nowUs();
+          failed.connectionId = entry.connection->id;
+          failed.endpoint = endpoint_.index;
+          failed.type = EventType::Error;
+          failed.code = status.code;
+          failed.message = status.message;
+          engine_.emit(std::move(failed));
+          std::shared_ptr<Connection> connection = entry.connection;
+          entries_.erase(found);
+          connection->close();
+          engine_.release(connection);
+          return;
+        }
+        entry.kind = Kind::Open;
+        std::shared_ptr<Connection> connection = entry.connection;
+        if (!watch(event.fd)) return;
+        connection->opened();
+        settle(event.fd);
+        return;
+      }
+      case Kind::Open:
+        serve(event);
+        return;
+    }
+  }
+
+  void acceptSome() {
+    for (int i = 0; i < kAcceptsPerTurn; ++i) {
+      const int fd = accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+      if (fd < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
+        // Out of descriptors, most often: report it and let the backlog wait.
+        endpoint_.recordError(errnoStatus(errno, "accept"));
+        return;
+      }
+      endpoint_.counters.accepts.fetch_add(1, std::memory_order_relaxed);
+      distribute(fd);
+    }
+  }
+
+  void serve(const Readiness& event) {
+    std::shared_ptr<Connection> connection = entries_[event.fd].connection;
+    if ((event.readable || event.failed) && connection->wantsRead()) {
+      for (int i = 0; i < kCallsPerTurn; ++i) {
+        IoResult result = connection->readOnce(scratch_.data(), scratch_.size());
+        if (result != IoResult::Progress || !connection->wantsRead()) break;
+      }
+    }
+    if ((event.writable || event.failed) && !connection->closeRequested()) {
+      for (int i = 0; i < kCallsPerTurn && connection->wantsWrite(); ++i) {
+        if (connection->writeOnce() != IoResult::Progress) break;
+      }
+    }
+    settle(event.fd);
+  }
+
+  // After anything happened to a connection: run its commands, close it if asked, and bring
+  // the poller's interest and the timer up to date.
+  void settle(int fd) {
+    auto found = entries_.find(fd);
+    if (found == entries_.end()) return;
+    Entry& entry = found->second;
+    if (entry.kind != Kind::Open) return;
+    std::shared_ptr<Connection> connection = entry.connection;
+    connection->runCommands();
+    // Writes a command or timer queued go out now rather than after another wait.
+    if (connection->wantsWrite() && !entry.wantWrite) {
+      for (int i = 0; i < kCallsPerTurn && connection->wantsWrite(); ++i) {
+        if (connection->writeOnce() != IoResult::Progress) break;
+      }
+    }
+    if (connection->closeRequested() || connection->closed()) {
+      if (entry.registered) poller_->remove(fd);
+      entries_.erase(found);
+      connection->close();
+      engine_.release(connection);
+      return;
+    }
+    const bool wantRead = connection->wantsRead();
+    const bool wantWrite = connection->wantsWrite();
+    if (!wantRead && !wantWrite) {
+      if (entry.registered) poller_->remove(fd);
+      entry.registered = false;
+    } else if (!entry.registered) {
+      entry.registered = poller_->add(fd, wantRead, wantWrite).ok();
+    } else if (wantRead != entry.wantRead || wantWrite != entry.wantWrite) {
+      poller_->modify(fd, wantRead, wantWrite);
+    }
+    entry.wantRead = wantRead;
+    entry.wantWrite = wantWrite;
+    const int64_t timerAtUs = connection->nextTimerUs();
+    if (timerAtUs > 0 && (entry.timerAtUs == 0 || timerAtUs < entry.timerAtUs)) {
+      entry.timerAtUs = timerAtUs;
+      timers_.push(Timer{timerAtUs, fd, connection});
+    }
+  }
+
+  void runDueTimers() {
+    const int64_t now = engine_.nowUs();
+    while (!timers_.empty() && timers_.top().atUs <= now) {
+      Timer timer = timers_.top();
+      timers_.pop();
+      std::shared_ptr<Connection> connection = timer.connection.lock();
+      auto found = entries_.find(timer.fd);
+      if (!connection || found == entries_.end() || found->second.connection != connection) continue;
+      if (found->second.timerAtUs == timer.atUs) found->second.timerAtUs = 0;
+      connection->onTimer();
+      settle(timer.fd);
+    }
+  }
+
+  void closeAll() {
+    for (auto& [fd, entry] : entries_) {
+      if (entry.registered || entry.kind != Kind::Open) poller_->remove(fd);
+      if (entry.connection) {
+        entry.connection->close();
+        engine_.release(entry.connection);
+      } else if (fd != listenFd_) {
+        ::close(fd);
+      }
+    }
+    entries_.clear();
+    std::lock_guard<std::mutex> lock(handoffMutex_);
+    for (int fd : handoffs_) ::close(fd);
+    handoffs_.clear();
+  }
+
+  EngineServices& engine_;
+  EndpointRuntime& endpoint_;
+  std::unique_ptr<Poller> poller_;
+  std::vector<uint8_t> scratch_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  int wakeFd_ = -1;
+  int listenFd_ = -1;
+  int clientSlots_ = 0;
+  std::unordered_map<int, Entry> entries_;
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  std::mutex handoffMutex_;
+  std::vector<int> handoffs_;
+  std::vector<int> woken_;
+};
+
+class ReactorModel final : public IoModel {
+ public:
+  ReactorModel(EngineServices& engine, EndpointRuntime& endpoint, PollerFactory makePoller, int maxThreads)
+      : engine_(engine), endpoint_(endpoint), makePoller_(std::move(makePoller)), maxThreads_(maxThreads) {}
+
+  ~ReactorModel() override { stop(); }
+
+  Status prepare() override {
+    const int count = std::max(1, std::min(endpoint_.spec.threads, maxThreads_));
+    for (int i = 0; i < count; ++i) {
+      auto thread = std::make_unique<ReactorThread>(engine_, endpoint_, makePoller_());
+      Status status = thread->init();
+      if (!status.ok()) return status;
+      thread->distribute = [this](int fd) { distribute(fd); };
+      threads_.push_back(std::move(thread));
+    }
+    if (endpoint_.spec.role == Role::Server) {
+      Status status = openServerSocket(endpoint_.spec, true, &listenFd_, &endpoint_.boundAddress);
+      if (!status.ok()) return status;
+      threads_.front()->setListener(listenFd_);
+    } else {
+      for (int i = 0; i < endpoint_.spec.connections; ++i) threads_[static_cast<size_t>(i) % threads_.size()]->addClientSlot();
+    }
+    return Status::success();
+  }
+
+  Status start() override {
+    for (auto& thread : threads_) thread->start();
+    return Status::success();
+  }
+
+  void stop() override {
+    for (auto& thread : threads_) thread->stop();
+    threads_.clear();
+    // A UDP server's socket was adopted as a connection and closed with it.
+    if (listenFd_ >= 0 && endpoint_.spec.transport == Transport::Tcp) ::close(listenFd_);
+    listenFd_ = -1;
+  }
+
+ private:
+  void distribute(int fd) {
+    const size_t target = nextThread_.fetch_add(1, std::memory_order_relaxed) % threads_.size();
+    threads_[target]->handOver(fd);
+  }
+
+  EngineServices& engine_;
+  EndpointRuntime& endpoint_;
+  PollerFactory makePoller_;
+  const int maxThreads_;
+  std::vector<std::unique_ptr<ReactorThread>> threads_;
+  std::atomic<size_t> nextThread_{0};
+  int listenFd_ = -1;
+};
+
+}  // namespace
+
+std::unique_ptr<IoModel> createReactorModel(EngineServices& engine, EndpointRuntime& endpoint, PollerFactory makePoller,
+                                            int maxThreads) {
+  return std::make_unique<ReactorModel>(engine, endpoint, std::move(makePoller), maxThreads);
+}
+
+}  // namespace sockscope

@@ -1,0 +1,47 @@
+#include "send_queue.h"
+
+namespace sockscope {
+
+void SendQueue::push(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite,
+                     std::shared_ptr<const NetAddress> destination, size_t offset, size_t end) {
+  if (!data) return;
+  if (end == 0 || end > data->size()) end = data->size();
+  // An empty datagram is a real UDP message; an empty TCP write is nothing.
+  if (offset >= end && !destination) return;
+  queuedBytes_ += end - offset;
+  chunks_.push_back(SendChunk{std::move(data), offset, end, ownWrite, std::move(destination)});
+}
+
+int SendQueue::nextWrite(iovec* iov, int maxIov) const {
+  int count = 0;
+  for (const SendChunk& chunk : chunks_) {
+    if (count == maxIov) break;
+    if (count > 0 && (chunk.ownWrite || chunk.destination)) break;
+    iov[count].iov_base = const_cast<uint8_t*>(chunk.data->data() + chunk.offset);
+    iov[count].iov_len = chunk.end - chunk.offset;
+    ++count;
+    if (chunk.ownWrite || chunk.destination) break;
+  }
+  return count;
+}
+
+void SendQueue::consume(size_t bytes) {
+  queuedBytes_ -= bytes;
+  while (bytes > 0 && !chunks_.empty()) {
+    SendChunk& chunk = chunks_.front();
+    const size_t left = chunk.end - chunk.offset;
+    if (bytes < left) {
+      chunk.offset += bytes;
+      return;
+    }
+    bytes -= left;
+    chunks_.pop_front();
+  }
+}
+
+void SendQueue::clear() {
+  chunks_.clear();
+  queuedBytes_ = 0;
+}
+
+}  // namespace sockscope

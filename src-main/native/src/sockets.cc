@@ -1,0 +1,90 @@
+#include "sockets.h"
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "socket_options.h"
+
+namespace sockscope {
+namespace {
+
+Status describe(int err, const char* call, const NetAddress& address) {
+  const std::string where = formatNetAddress(address);
+  if (err == EADDRINUSE) return Status::fail("EADDRINUSE", "address " + where + " is already in use (EADDRINUSE)");
+  if (err == EACCES) return Status::fail("EACCES", "permission denied to " + std::string(call) + " " + where + " (EACCES): ports below 1024 need privileges");
+  if (err == EADDRNOTAVAIL) return Status::fail("EADDRNOTAVAIL", "address " + where + " is not available on this machine (EADDRNOTAVAIL)");
+  return errnoStatus(err, std::string(call) + " " + where);
+}
+
+}  // namespace
+
+Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, NetAddress* bound) {
+  NetAddress address;
+  Status status = parseNetAddress(spec.host, spec.port, &address);
+  if (!status.ok()) return status;
+  const bool tcp = spec.transport == Transport::Tcp;
+  const int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
+  const int socketFd = socket(address.family(), type, 0);
+  if (socketFd < 0) return errnoStatus(errno, "socket");
+  auto failWith = [&](Status failure) {
+    ::close(socketFd);
+    return failure;
+  };
+  if (!(status = applySocketOptions(socketFd, spec.transport, spec.options)).ok()) return failWith(status);
+  if (bind(socketFd, address.get(), address.length) != 0) return failWith(describe(errno, "bind", address));
+  if (tcp && listen(socketFd, spec.backlog) != 0) return failWith(describe(errno, "listen on", address));
+  bound->length = sizeof bound->storage;
+  getsockname(socketFd, bound->get(), &bound->length);
+  *fd = socketFd;
+  return Status::success();
+}
+
+Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress) {
+  const bool tcp = spec.transport == Transport::Tcp;
+  const int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
+  const int socketFd = socket(target.family(), type, 0);
+  if (socketFd < 0) return errnoStatus(errno, "socket");
+  Status status = applySocketOptions(socketFd, spec.transport, spec.options);
+  if (!status.ok()) {
+    ::close(socketFd);
+    return status;
+  }
+  *inProgress = false;
+  if (tcp || spec.udpConnected) {
+    if (connect(socketFd, target.get(), target.length) != 0) {
+      if (errno == EINPROGRESS && nonBlocking) {
+        *inProgress = true;
+      } else {
+        const int err = errno;
+        ::close(socketFd);
+        return err == ECONNREFUSED ? Status::fail("ECONNREFUSED", "connection to " + formatNetAddress(target) + " refused (ECONNREFUSED)")
+                                   : describe(err, "connect to", target);
+      }
+    }
+  }
+  *fd = socketFd;
+  return Status::success();
+}
+
+Status finishConnect(int fd, const NetAddress& target) {
+  int err = 0;
+  socklen_t length = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &length) != 0) err = errno;
+  if (err == 0) return Status::success();
+  if (err == ECONNREFUSED) return Status::fail("ECONNREFUSED", "connection to " + formatNetAddress(target) + " refused (ECONNREFUSED)");
+  return describe(err, "connect to", target);
+}
+
+void setBlockingTimeouts(int fd, int timeoutMs) {
+  timeval timeout{};
+  timeout.tv_sec = timeoutMs / 1000;
+  timeout.tv_usec = (timeoutMs % 1000) * 1000;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+}
+
+}  // namespace sockscope

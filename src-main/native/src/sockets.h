@@ -1,0 +1,23 @@
+// Opening the sockets of an endpoint, the same for every model.
+#pragma once
+#include "config.h"
+#include "errors.h"
+#include "net_address.h"
+
+namespace sockscope {
+
+// A TCP listener or a bound UDP socket at the endpoint's address, with its options applied.
+// On success *bound is the address the kernel gave (port 0 becomes a real port).
+Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, NetAddress* bound);
+
+// A client socket with options applied, and connect() started (non-blocking) or done (blocking).
+// *inProgress is true when a non-blocking TCP connect is still under way.
+Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress);
+
+// After a non-blocking connect became writable: its outcome.
+Status finishConnect(int fd, const NetAddress& target);
+
+// SO_RCVTIMEO and SO_SNDTIMEO, so a blocking call returns now and then to notice commands.
+void setBlockingTimeouts(int fd, int timeoutMs);
+
+}  // namespace sockscope
