@@ -24,6 +24,12 @@ export const maxDatagramBytes = 65507;
 export const workloadSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('echo').describe('send back every byte read; after the peer shuts down writing, finish echoing and close'),
+    messageBytes: z
+      .int()
+      .min(1)
+      .max(maxIoBytes)
+      .optional()
+      .describe('answer whole requests of this size with one write each (a request/response server), instead of echoing bytes as they arrive'),
   }),
   z.strictObject({
     kind: z.literal('sink').describe('read and discard, checking the bulk pattern when the peer sends one'),

@@ -28,6 +28,10 @@ export const tcpInfoSchema = z.strictObject({
   deliveryRateBytesPerS: z.number().nullable(),
   sndWndBytes: z.number().nullable().describe('peer-advertised window; needs Linux 6.2'),
   rcvWndBytes: z.number().nullable().describe('our advertised window; needs Linux 6.11'),
+  busyTimeUs: z.number().nullable().describe('time spent sending data'),
+  rwndLimitedUs: z.number().nullable().describe('time the peer\'s receive window held the sender back'),
+  sndbufLimitedUs: z.number().nullable().describe('time our send buffer held the sender back'),
+  probes: z.number().describe('keepalive or zero-window probes sent without answer'),
 });
 export type TcpInfo = z.infer<typeof tcpInfoSchema>;
 

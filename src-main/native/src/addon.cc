@@ -365,23 +365,34 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
   }
   o.Set("events", events);
 
+  // The capture is columnar, one typed array per field: a batch can carry tens of thousands of
+  // records, and one object per record would keep the main thread busy converting them. Arrays
+  // are copied, not external: external buffers are not allowed inside Electron's memory cage.
   const CaptureDrain& drain = batch.capture;
-  Napi::Object capture = Napi::Object::New(env);
-  Napi::Array records = Napi::Array::New(env, drain.records.size());
-  for (size_t i = 0; i < drain.records.size(); ++i) {
+  const size_t count = drain.records.size();
+  Napi::Float64Array atUs = Napi::Float64Array::New(env, count);
+  Napi::Uint32Array connectionIds = Napi::Uint32Array::New(env, count);
+  Napi::Uint32Array bytes = Napi::Uint32Array::New(env, count);
+  Napi::Uint16Array endpointIndexes = Napi::Uint16Array::New(env, count);
+  Napi::Uint8Array directions = Napi::Uint8Array::New(env, count);
+  Napi::Uint16Array previewLengths = Napi::Uint16Array::New(env, count);
+  for (size_t i = 0; i < count; ++i) {
     const CaptureRecord& record = drain.records[i];
-    Napi::Object r = Napi::Object::New(env);
-    r.Set("atUs", static_cast<double>(record.atUs));
-    r.Set("connectionId", record.connectionId);
-    r.Set("endpoint", record.endpoint);
-    r.Set("direction", record.direction == Direction::Read ? "read" : "write");
-    r.Set("bytes", record.bytes);
-    r.Set("previewLength", record.previewLength);
-    records.Set(i, r);
+    atUs[i] = static_cast<double>(record.atUs);
+    connectionIds[i] = record.connectionId;
+    bytes[i] = record.bytes;
+    endpointIndexes[i] = record.endpoint;
+    directions[i] = static_cast<uint8_t>(record.direction);
+    previewLengths[i] = record.previewLength;
   }
-  capture.Set("records", records);
-  // One copied buffer for every preview (records x previewBytes): external buffers are not
-  // allowed inside Electron's memory cage.
+  Napi::Object capture = Napi::Object::New(env);
+  capture.Set("count", static_cast<double>(count));
+  capture.Set("atUs", atUs);
+  capture.Set("connectionId", connectionIds);
+  capture.Set("bytes", bytes);
+  capture.Set("endpoint", endpointIndexes);
+  capture.Set("direction", directions);
+  capture.Set("previewLength", previewLengths);
   capture.Set("previews", Napi::Buffer<uint8_t>::Copy(env, drain.previews.data(), drain.previews.size()));
   capture.Set("previewBytes", drain.previewBytes);
   capture.Set("dropped", static_cast<double>(drain.dropped));

@@ -1,0 +1,146 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { ActionSpec, EndpointSpec, Profile } from '../../src-shared/profile.js';
+import type { SocketOptions } from '../../src-shared/socket-options.js';
+import { EngineError } from './engine-error.js';
+import type { NativeCommand, NativeConfig, NativeEndpoint, NativeSocketOptions, NativeWorkload } from './native-engine.js';
+
+/** Turns a validated profile into the addon's config: host names resolved, references made indexes. */
+export async function toNativeConfig(profile: Profile): Promise<NativeConfig> {
+  const indexById = new Map(profile.endpoints.map((endpoint, index) => [endpoint.id, index]));
+  const endpoints = await Promise.all(profile.endpoints.map((endpoint) => toNativeEndpoint(endpoint, profile, indexById)));
+  return {
+    sampleEveryMs: profile.sampleEveryMs,
+    captureEnabled: profile.capture.enabled,
+    captureEntries: profile.capture.maxEntries,
+    capturePreviewBytes: profile.capture.previewBytes,
+    seriesConnections: profile.limits.seriesConnections,
+    endpoints,
+    actions: profile.actions.map((action) => toNativeAction(action, indexById)),
+  };
+}
+
+async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexById: Map<string, number>): Promise<NativeEndpoint> {
+  const native: NativeEndpoint = {
+    id: endpoint.id,
+    role: endpoint.role,
+    transport: endpoint.transport,
+    model: endpoint.model,
+    threads: endpoint.threads ?? 1,
+    backlog: endpoint.backlog,
+    udpConnected: endpoint.udpConnected,
+    connections: endpoint.role === 'client' ? endpoint.connections : 1,
+    verifyIncoming: receivesPattern(endpoint, profile),
+    options: toNativeOptions(endpoint.options),
+    workload: toNativeWorkload(endpoint),
+  };
+  const address = endpoint.listen ?? (endpoint.connect && 'host' in endpoint.connect ? endpoint.connect : undefined);
+  if (address) {
+    native.host = await resolveHost(address.host);
+    native.port = address.port;
+  } else if (endpoint.connect && 'endpoint' in endpoint.connect) {
+    native.connectEndpoint = indexById.get(endpoint.connect.endpoint) ?? -1;
+  }
+  return native;
+}
+
+/** Whether every byte this endpoint reads is the bulk pattern, so the engine can check it. */
+function receivesPattern(endpoint: EndpointSpec, profile: Profile): boolean {
+  if (endpoint.transport !== 'tcp' || (endpoint.workload.kind !== 'sink' && endpoint.workload.kind !== 'bulk')) return false;
+  const peers =
+    endpoint.role === 'server'
+      ? profile.endpoints.filter((other) => other.connect && 'endpoint' in other.connect && other.connect.endpoint === endpoint.id)
+      : profile.endpoints.filter((other) => endpoint.connect && 'endpoint' in endpoint.connect && other.id === endpoint.connect.endpoint);
+  if (peers.length === 0) return false;
+  return peers.every(
+    (peer) =>
+      peer.workload.kind === 'bulk' ||
+      // An echo of our own bulk stream is the pattern again.
+      (endpoint.workload.kind === 'bulk' && peer.workload.kind === 'echo' && peer.workload.messageBytes === undefined),
+  );
+}
+
+function toNativeWorkload(endpoint: EndpointSpec): NativeWorkload {
+  const workload = endpoint.workload;
+  switch (workload.kind) {
+    case 'echo':
+      return workload.messageBytes === undefined ? { kind: 'echo' } : { kind: 'echo', messageBytesEcho: workload.messageBytes };
+    case 'sink':
+      return { kind: 'sink', ...(workload.readBytesPerSecond !== undefined && { readBytesPerSecond: workload.readBytesPerSecond }) };
+    case 'bulk':
+      return {
+        kind: 'bulk',
+        writeBytes: workload.writeBytes,
+        thenShutdownWrite: workload.thenShutdownWrite,
+        ...(workload.totalBytes !== undefined && { totalBytes: workload.totalBytes }),
+        ...(workload.bytesPerSecond !== undefined && { bytesPerSecond: workload.bytesPerSecond }),
+      };
+    case 'ping-pong':
+      return {
+        kind: 'ping-pong',
+        messageBytes: workload.messageBytes,
+        writesPerMessage: workload.writesPerMessage,
+        timeoutMs: workload.timeoutMs,
+        ...(workload.messagesPerSecond !== undefined && { messagesPerSecond: workload.messagesPerSecond }),
+        ...(workload.totalMessages !== undefined && { totalMessages: workload.totalMessages }),
+      };
+    case 'manual':
+      return { kind: 'manual' };
+  }
+}
+
+export function toNativeOptions(options: SocketOptions): NativeSocketOptions {
+  const native: NativeSocketOptions = {};
+  if (options.noDelay !== undefined) native.noDelay = options.noDelay;
+  if (options.sndBufBytes !== undefined) native.sndBufBytes = options.sndBufBytes;
+  if (options.rcvBufBytes !== undefined) native.rcvBufBytes = options.rcvBufBytes;
+  if (options.linger !== undefined) native.linger = options.linger;
+  if (options.keepAlive !== undefined) native.keepAlive = options.keepAlive;
+  if (options.reuseAddr !== undefined) native.reuseAddr = options.reuseAddr;
+  if (options.reusePort !== undefined) native.reusePort = options.reusePort;
+  return native;
+}
+
+function toNativeAction(action: ActionSpec, indexById: Map<string, number>): NativeCommand {
+  return {
+    ...commandBody(action),
+    atUs: action.atMs * 1000,
+    endpoint: indexById.get(action.endpoint) ?? -1,
+    ...(action.connection !== undefined && { connectionIndex: action.connection }),
+  };
+}
+
+/** What a command does, apart from when and to whom: shared by scheduled actions and live commands. */
+export type CommandBody = DistributiveOmit<ActionSpec, 'atMs' | 'endpoint' | 'connection'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export function commandBody(action: CommandBody): NativeCommand {
+  switch (action.do) {
+    case 'shutdown':
+      return { do: 'shutdown', how: action.how };
+    case 'close':
+      return { do: 'close', abortive: action.abortive };
+    case 'set-option':
+      return { do: 'set-option', options: toNativeOptions(action.options) };
+    case 'send':
+      return { do: 'send', bytes: payloadBytes(action) };
+  }
+}
+
+/** The bytes of a send: text in its encoding, or hex pairs (spaces allowed). */
+export function payloadBytes(payload: { text?: string | undefined; hex?: string | undefined; encoding?: 'utf8' | 'utf16le' | undefined }): Buffer {
+  if (payload.hex !== undefined) return Buffer.from(payload.hex.replace(/\s+/g, ''), 'hex');
+  return Buffer.from(payload.text ?? '', payload.encoding ?? 'utf8');
+}
+
+async function resolveHost(host: string): Promise<string> {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (isIP(bare)) return bare;
+  try {
+    const { address } = await lookup(bare);
+    return address;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'ENOTFOUND';
+    throw new EngineError(code === 'EAI_AGAIN' ? code : 'ENOTFOUND', `host "${host}" not found (${code})`);
+  }
+}

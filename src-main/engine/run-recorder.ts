@@ -1,0 +1,284 @@
+import type { Profile } from '../../src-shared/profile.js';
+import {
+  resultSchemaId,
+  tcpStates,
+  type ConnectionEvent,
+  type ConnectionSample,
+  type EndpointResult,
+  type RunResult,
+} from '../../src-shared/result.js';
+import { CaptureStore } from './capture-store.js';
+import type { NativeBatch, NativeEndpointSnapshot, NativeEvent, NativeSample } from './native-engine.js';
+import { Ring } from './ring.js';
+
+/** Connections the recorder follows one by one; past this, a run with churn is only counted. */
+export const maxTrackedConnections = 20000;
+
+export interface RunProgress {
+  elapsedMs: number;
+  durationMs: number;
+  bytesIn: number;
+  bytesOut: number;
+  connectionsOpen: number;
+  connectionsTotal: number;
+  latencyUs: { p50: number; p99: number; count: number } | null;
+  errors: number;
+}
+
+interface TrackedConnection {
+  id: number;
+  endpoint: number;
+  index: number;
+  local: string | null;
+  remote: string | null;
+  events: Ring<ConnectionEvent>;
+  samples: Ring<NativeSample>;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/**
+ * Gathers the engine's batches into what a result holds, within fixed bounds: per connection a
+ * ring of events and a ring of samples, a ring of capture records, and the latest counters.
+ */
+export class RunRecorder {
+  private readonly connections = new Map<number, TrackedConnection>();
+  private untrackedConnections = 0;
+  private latest: NativeEndpointSnapshot[] = [];
+  private readonly capture: CaptureStore;
+  private readonly notices = new Set<string>();
+  private eventsDropped = 0;
+  private listen: (string | null)[] = [];
+  private lastAtUs = 0;
+
+  constructor(private readonly profile: Profile) {
+    this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
+  }
+
+  setListen(listen: (string | null)[]): void {
+    this.listen = listen;
+  }
+
+  add(batch: NativeBatch): void {
+    this.lastAtUs = Math.max(this.lastAtUs, batch.atUs);
+    this.latest = batch.endpoints;
+    this.eventsDropped += batch.eventsDropped;
+    for (const notice of batch.notices) this.notices.add(notice);
+    for (const event of batch.events) this.addEvent(event);
+    for (const sample of batch.samples) {
+      const connection = this.connections.get(sample.connectionId);
+      if (!connection) continue;
+      connection.samples.push(sample);
+      connection.bytesIn = sample.bytesIn;
+      connection.bytesOut = sample.bytesOut;
+    }
+    if (this.capture.capacity > 0) this.capture.add(batch.capture);
+  }
+
+  private addEvent(event: NativeEvent): void {
+    if (event.connectionId === 0) return; // endpoint-level failures are in the endpoint's errors
+    let connection = this.connections.get(event.connectionId);
+    if (!connection) {
+      if (this.connections.size >= maxTrackedConnections) {
+        if (event.type === 'open') this.untrackedConnections += 1;
+        return;
+      }
+      connection = {
+        id: event.connectionId,
+        endpoint: event.endpoint,
+        index: -1,
+        local: null,
+        remote: null,
+        events: new Ring(this.profile.limits.maxEventsPerConnection),
+        samples: new Ring(this.profile.limits.maxSamplesPerConnection),
+        bytesIn: 0,
+        bytesOut: 0,
+      };
+      this.connections.set(event.connectionId, connection);
+    }
+    if (event.type === 'open') {
+      connection.local = event.local ?? null;
+      connection.remote = event.remote ?? null;
+    }
+    connection.events.push(toConnectionEvent(event));
+  }
+
+  progress(elapsedMs: number, durationMs: number): RunProgress {
+    let bytesIn = 0;
+    let bytesOut = 0;
+    let connectionsOpen = 0;
+    let connectionsTotal = 0;
+    let errors = 0;
+    let latencyUs: RunProgress['latencyUs'] = null;
+    for (const snapshot of this.latest) {
+      bytesIn += snapshot.counters.bytesIn;
+      bytesOut += snapshot.counters.bytesOut;
+      connectionsOpen += snapshot.counters.connectionsOpen;
+      connectionsTotal += snapshot.counters.connectionsTotal;
+      errors += snapshot.counters.errors;
+      // The endpoint with the most measurements speaks for the run.
+      if (snapshot.latencyUs && (!latencyUs || snapshot.latencyUs.count > latencyUs.count)) {
+        latencyUs = { p50: snapshot.latencyUs.p50, p99: snapshot.latencyUs.p99, count: snapshot.latencyUs.count };
+      }
+    }
+    return { elapsedMs, durationMs, bytesIn, bytesOut, connectionsOpen, connectionsTotal, latencyUs, errors };
+  }
+
+  result(environment: RunResult['environment'], startedAt: Date, elapsedMs: number, completed: boolean, stopReason: string): RunResult {
+    const endpointIds = this.profile.endpoints.map((endpoint) => endpoint.id);
+    const seconds = Math.max(elapsedMs, 1) / 1000;
+    const endpoints: EndpointResult[] = this.profile.endpoints.map((endpoint, index) => {
+      const snapshot = this.latest[index];
+      const counters = snapshot?.counters;
+      const bytesIn = counters?.bytesIn ?? 0;
+      const bytesOut = counters?.bytesOut ?? 0;
+      const connections = [...this.connections.values()]
+        .filter((connection) => connection.endpoint === index)
+        .map((connection) => this.connectionResult(connection));
+      connections.forEach((connection, position) => {
+        if (connection.index < 0) connection.index = position;
+      });
+      return {
+        id: endpoint.id,
+        role: endpoint.role,
+        model: endpoint.model,
+        transport: endpoint.transport,
+        listen: this.listen[index] ?? null,
+        requestedOptions: { ...endpoint.options },
+        appliedOptions: snapshot?.applied ?? null,
+        counters: {
+          threads: counters?.threads ?? 0,
+          connectionsOpen: counters?.connectionsOpen ?? 0,
+          connectionsTotal: counters?.connectionsTotal ?? 0,
+          accepts: counters?.accepts ?? 0,
+          connectionsRefused: counters?.connectionsRefused ?? 0,
+          reads: counters?.reads ?? 0,
+          writes: counters?.writes ?? 0,
+          bytesIn,
+          bytesOut,
+          bytesPerRead: counters?.reads ? bytesIn / counters.reads : 0,
+          bytesPerWrite: counters?.writes ? bytesOut / counters.writes : 0,
+          wakeups: counters?.wakeups ?? 0,
+          wouldBlock: counters?.wouldBlock ?? 0,
+          messages: counters?.messages ?? 0,
+          messagesLost: counters?.messagesLost ?? 0,
+          verifyErrors: counters?.verifyErrors ?? 0,
+          datagramsOutOfOrder: counters?.datagramsOutOfOrder ?? 0,
+          datagramsMissing: counters?.datagramsMissing ?? 0,
+          errors: counters?.errors ?? 0,
+        },
+        latencyUs: snapshot?.latencyUs ?? null,
+        throughput: { bytesIn, bytesOut, bitsPerSecondIn: (bytesIn * 8) / seconds, bitsPerSecondOut: (bytesOut * 8) / seconds },
+        connections,
+        connectionsWithoutSeries: snapshot?.connectionsWithoutSeries ?? 0,
+        errors: (snapshot?.errors ?? []).map((error) => ({ code: error.code, message: error.message, count: error.count })),
+      };
+    });
+    return {
+      schema: resultSchemaId,
+      profile: this.profile,
+      environment,
+      startedAt: startedAt.toISOString(),
+      elapsedMs,
+      completed,
+      stopReason,
+      endpoints,
+      capture: { entries: this.capture.entries(endpointIds), dropped: this.capture.dropped, maxEntries: this.capture.capacity },
+      limitsHit: this.limitsHit(endpoints),
+    };
+  }
+
+  private connectionResult(connection: TrackedConnection): EndpointResult['connections'][number] {
+    const samples = connection.samples.toArray();
+    const index = samples[0]?.index ?? connection.index;
+    return {
+      id: connection.id,
+      index,
+      local: connection.local,
+      remote: connection.remote,
+      events: connection.events.toArray(),
+      eventsDropped: connection.events.dropped,
+      samples: samples.map(toConnectionSample),
+      samplesDropped: connection.samples.dropped,
+      bytesIn: connection.bytesIn,
+      bytesOut: connection.bytesOut,
+    };
+  }
+
+  private limitsHit(endpoints: EndpointResult[]): string[] {
+    const hits = [...this.notices];
+    if (this.capture.dropped > 0) {
+      hits.push(`capture: kept the newest ${this.capture.capacity} reads and writes, ${this.capture.dropped} older ones were dropped (capture.maxEntries)`);
+    }
+    if (this.eventsDropped > 0) hits.push(`events: ${this.eventsDropped} were dropped by the engine`);
+    if (this.untrackedConnections > 0) {
+      hits.push(`connections: ${this.untrackedConnections} past the first ${maxTrackedConnections} were counted but not followed one by one`);
+    }
+    for (const endpoint of endpoints) {
+      if (endpoint.connectionsWithoutSeries > 0) {
+        hits.push(
+          `${endpoint.id}: ${endpoint.connectionsWithoutSeries} connections had no sampled series (limits.seriesConnections = ${this.profile.limits.seriesConnections})`,
+        );
+      }
+      const samplesDropped = endpoint.connections.reduce((sum, connection) => sum + connection.samplesDropped, 0);
+      if (samplesDropped > 0) {
+        hits.push(`${endpoint.id}: ${samplesDropped} older samples were dropped (limits.maxSamplesPerConnection = ${this.profile.limits.maxSamplesPerConnection})`);
+      }
+      const eventsDropped = endpoint.connections.reduce((sum, connection) => sum + connection.eventsDropped, 0);
+      if (eventsDropped > 0) {
+        hits.push(`${endpoint.id}: ${eventsDropped} older events were dropped (limits.maxEventsPerConnection = ${this.profile.limits.maxEventsPerConnection})`);
+      }
+    }
+    return hits;
+  }
+}
+
+function stateName(state: number | undefined): (typeof tcpStates)[number] {
+  return tcpStates[state ?? 0] ?? 'UNKNOWN';
+}
+
+function toConnectionEvent(event: NativeEvent): ConnectionEvent {
+  const out: ConnectionEvent = { atMs: event.atUs / 1000, type: event.type };
+  if (event.state !== undefined) out.state = stateName(event.state);
+  if (event.how !== undefined) out.how = event.how;
+  if (event.abortive !== undefined) out.abortive = event.abortive;
+  if (event.code !== undefined) out.code = event.code;
+  if (event.message !== undefined) out.message = event.message;
+  if (event.local !== undefined) out.local = event.local;
+  if (event.remote !== undefined) out.remote = event.remote;
+  return out;
+}
+
+function toConnectionSample(sample: NativeSample): ConnectionSample {
+  const tcp = sample.tcp;
+  return {
+    atMs: sample.atUs / 1000,
+    bytesIn: sample.bytesIn,
+    bytesOut: sample.bytesOut,
+    kernelSendQueueBytes: sample.sendQueueBytes,
+    kernelUnsentBytes: sample.unsentBytes,
+    kernelRecvQueueBytes: sample.recvQueueBytes,
+    appSendQueueBytes: sample.appSendQueueBytes,
+    tcp: tcp && {
+      state: stateName(tcp.state),
+      rttUs: tcp.rttUs,
+      rttVarUs: tcp.rttVarUs,
+      cwndSegments: tcp.cwndSegments,
+      ssthreshSegments: tcp.ssthreshSegments,
+      mssBytes: tcp.mssBytes,
+      retransmits: tcp.retransmits,
+      totalRetrans: tcp.totalRetrans,
+      segsIn: tcp.segsIn,
+      segsOut: tcp.segsOut,
+      dataSegsOut: tcp.dataSegsOut,
+      notsentBytes: tcp.notsentBytes,
+      deliveryRateBytesPerS: tcp.deliveryRateBytesPerS,
+      sndWndBytes: tcp.sndWndBytes,
+      rcvWndBytes: tcp.rcvWndBytes,
+      busyTimeUs: tcp.busyTimeUs,
+      rwndLimitedUs: tcp.rwndLimitedUs,
+      sndbufLimitedUs: tcp.sndbufLimitedUs,
+      probes: tcp.probes,
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import { profileSchema, type Profile } from '../../src-shared/profile.js';
+import type { RunResult } from '../../src-shared/result.js';
+import { parseOrThrow } from '../../src-shared/validation.js';
+import { toEngineError } from './engine-error.js';
+import { describeEnvironment } from './environment.js';
+import { commandBody, type CommandBody, toNativeConfig } from './native-config.js';
+import { loadNativeAddon, type NativeBatch, type NativeEngine } from './native-engine.js';
+import { RunRecorder, type RunProgress } from './run-recorder.js';
+
+export type { RunProgress } from './run-recorder.js';
+
+export interface RunOptions {
+  /** Overrides the profile's durationMs. */
+  durationMs?: number;
+  /** Called after every batch of samples. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Called with every batch as the engine delivers it (live views). */
+  onBatch?: (batch: NativeBatch) => void;
+  /** Aborting stops the run early; the result is still produced. */
+  signal?: AbortSignal;
+}
+
+/** Where a live command goes: one connection by id, or an endpoint's connections. */
+export type CommandTarget = { connectionId: number } | { endpoint: string; connection?: number };
+
+/**
+ * One run of a profile in this process: the engine starts in start(), stops after the duration,
+ * on abort, or on stop(), and `finished` then resolves with the result.
+ */
+export class Run {
+  readonly finished: Promise<RunResult>;
+  private readonly recorder: RunRecorder;
+  private resolveFinished!: (result: RunResult) => void;
+  private stopReason: string | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private startedAtMs = 0;
+
+  private constructor(
+    readonly profile: Profile,
+    private readonly engine: NativeEngine,
+    private readonly options: RunOptions,
+    private readonly environment: RunResult['environment'],
+    private readonly startedAt: Date,
+  ) {
+    this.recorder = new RunRecorder(profile);
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+  }
+
+  /** Validates the profile, binds the servers and starts the run. */
+  static async start(input: unknown, options: RunOptions = {}): Promise<Run> {
+    const profile = parseOrThrow(profileSchema, input, 'the profile');
+    const config = await toNativeConfig(profile);
+    const environment = await describeEnvironment();
+    const { Engine } = loadNativeAddon();
+    let run: Run | undefined;
+    const engine = new Engine(config, (batch) => run?.onBatch(batch));
+    run = new Run(profile, engine, options, environment, new Date());
+    try {
+      run.recorder.setListen(engine.start().listen);
+    } catch (error) {
+      throw toEngineError(error);
+    }
+    run.startedAtMs = performance.now();
+    const durationMs = options.durationMs ?? profile.durationMs;
+    run.timer = setTimeout(() => run.stop('duration'), durationMs);
+    options.signal?.addEventListener('abort', () => run.stop('interrupted'), { once: true });
+    return run;
+  }
+
+  get running(): boolean {
+    return this.stopReason === null;
+  }
+
+  /** Sends a live command; throws an EngineError (ENOENT) when nothing matches. */
+  command(target: CommandTarget, body: CommandBody): void {
+    const native = commandBody(body);
+    if ('connectionId' in target) native.connectionId = target.connectionId;
+    else {
+      const index = this.profile.endpoints.findIndex((endpoint) => endpoint.id === target.endpoint);
+      if (index < 0) throw toEngineError(Object.assign(new Error(`no endpoint with id "${target.endpoint}"`), { code: 'ENOENT' }));
+      native.endpoint = index;
+      if (target.connection !== undefined) native.connectionIndex = target.connection;
+    }
+    try {
+      this.engine.command(native);
+    } catch (error) {
+      throw toEngineError(error);
+    }
+  }
+
+  /** Stops the run (idempotent); resolves with the result once the final batch is in. */
+  stop(reason = 'stopped'): Promise<RunResult> {
+    if (this.stopReason === null) {
+      this.stopReason = reason;
+      clearTimeout(this.timer);
+      this.engine.stop();
+    }
+    return this.finished;
+  }
+
+  private onBatch(batch: NativeBatch): void {
+    this.recorder.add(batch);
+    this.options.onBatch?.(batch);
+    const durationMs = this.options.durationMs ?? this.profile.durationMs;
+    this.options.onProgress?.(this.recorder.progress(batch.atUs / 1000, durationMs));
+    if (!batch.final) return;
+    const elapsedMs = performance.now() - this.startedAtMs;
+    const reason = this.stopReason ?? 'stopped';
+    this.resolveFinished(this.recorder.result(this.environment, this.startedAt, elapsedMs, reason === 'duration', reason));
+  }
+}
+
+/** Runs a profile to its end (or until aborted) and returns the result. */
+export async function runProfile(profile: unknown, options: RunOptions = {}): Promise<RunResult> {
+  const run = await Run.start(profile, options);
+  return run.finished;
+}
