@@ -83,17 +83,35 @@ const actionTarget = {
   connection: z.int().min(0).optional().describe('index of the connection in the endpoint (default: all of them)'),
 };
 
-export const actionSchema = z.discriminatedUnion('do', [
-  z.strictObject({ ...actionTarget, do: z.literal('shutdown'), how: z.enum(['read', 'write', 'both']) }),
-  z.strictObject({ ...actionTarget, do: z.literal('close'), abortive: z.boolean().default(false).describe('true: linger 0, the peer sees a reset') }),
-  z.strictObject({ ...actionTarget, do: z.literal('set-option'), options: socketOptionsSchema }),
-  z.strictObject({
-    ...actionTarget,
+/** What each kind of action or live command does, apart from when and to whom. */
+const commandBodies = {
+  shutdown: { do: z.literal('shutdown'), how: z.enum(['read', 'write', 'both']) },
+  close: { do: z.literal('close'), abortive: z.boolean().default(false).describe('true: linger 0, the peer sees a reset') },
+  setOption: { do: z.literal('set-option'), options: socketOptionsSchema },
+  send: {
     do: z.literal('send'),
     text: z.string().max(maxIoBytes).optional(),
     hex: z.string().max(maxIoBytes * 2).regex(/^(?:[0-9a-fA-F]{2}\s*)*$/, 'hex is pairs of hex digits').optional(),
     encoding: z.enum(['utf8', 'utf16le']).default('utf8').describe('how text becomes bytes'),
-  }),
+  },
+};
+
+const exactlyOnePayload = (send: { text?: string | undefined; hex?: string | undefined }) => (send.text === undefined) !== (send.hex === undefined);
+
+/** A live command's body: what to do to the connections it is aimed at. */
+export const commandBodySchema = z.discriminatedUnion('do', [
+  z.strictObject(commandBodies.shutdown),
+  z.strictObject(commandBodies.close),
+  z.strictObject(commandBodies.setOption),
+  z.strictObject(commandBodies.send).refine(exactlyOnePayload, 'a send takes exactly one of "text" or "hex"'),
+]);
+export type CommandBody = z.infer<typeof commandBodySchema>;
+
+export const actionSchema = z.discriminatedUnion('do', [
+  z.strictObject({ ...actionTarget, ...commandBodies.shutdown }),
+  z.strictObject({ ...actionTarget, ...commandBodies.close }),
+  z.strictObject({ ...actionTarget, ...commandBodies.setOption }),
+  z.strictObject({ ...actionTarget, ...commandBodies.send }),
 ]);
 export type ActionSpec = z.infer<typeof actionSchema>;
 

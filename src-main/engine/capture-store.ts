@@ -45,7 +45,7 @@ export class CaptureStore {
       const length = Math.min(capture.previewLength[i]!, this.previewBytes);
       this.previewLength[slot] = length;
       const from = i * capture.previewBytes;
-      capture.previews.copy(this.previews, slot * this.previewBytes, from, from + length);
+      this.previews.set(capture.previews.subarray(from, from + length), slot * this.previewBytes);
       this.written += 1;
     }
   }

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { ActionSpec, EndpointSpec, Profile } from '../../src-shared/profile.js';
+import type { ActionSpec, CommandBody, EndpointSpec, Profile } from '../../src-shared/profile.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
 import type { NativeCommand, NativeConfig, NativeEndpoint, NativeSocketOptions, NativeWorkload } from './native-engine.js';
@@ -111,9 +111,6 @@ function toNativeAction(action: ActionSpec, indexById: Map<string, number>): Nat
 }
 
 /** What a command does, apart from when and to whom: shared by scheduled actions and live commands. */
-export type CommandBody = DistributiveOmit<ActionSpec, 'atMs' | 'endpoint' | 'connection'>;
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
 export function commandBody(action: CommandBody): NativeCommand {
   switch (action.do) {
     case 'shutdown':

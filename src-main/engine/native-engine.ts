@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import type { LiveBatch, LiveCapture, LiveEndpoint, LiveEvent, LiveSample } from '../../src-shared/engine-protocol.js';
 
 /** What the addon reads from a config object (src-main/native/src/addon.cc: readConfig). */
 export interface NativeSocketOptions {
@@ -67,131 +68,12 @@ export interface NativeConfig {
   actions: NativeCommand[];
 }
 
-export interface NativeCounters {
-  threads: number;
-  connectionsOpen: number;
-  connectionsTotal: number;
-  accepts: number;
-  connectionsRefused: number;
-  reads: number;
-  writes: number;
-  bytesIn: number;
-  bytesOut: number;
-  wakeups: number;
-  wouldBlock: number;
-  messages: number;
-  messagesLost: number;
-  verifyErrors: number;
-  datagramsOutOfOrder: number;
-  datagramsMissing: number;
-  errors: number;
-}
-
-export interface NativeLatency {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-export interface NativeAppliedOptions {
-  noDelay: boolean | null;
-  sndBufBytes: number;
-  rcvBufBytes: number;
-  linger: { seconds: number } | null;
-  keepAlive: { idleS: number; intervalS: number; count: number } | null;
-  reuseAddr: boolean;
-  reusePort: boolean;
-}
-
-export interface NativeEndpointSnapshot {
-  counters: NativeCounters;
-  latencyUs: NativeLatency | null;
-  errors: { code: string; message: string; count: number }[];
-  applied: NativeAppliedOptions | null;
-  connectionsWithoutSeries: number;
-}
-
-export interface NativeTcpInfo {
-  state: number;
-  retransmits: number;
-  probes: number;
-  rttUs: number;
-  rttVarUs: number;
-  cwndSegments: number;
-  ssthreshSegments: number;
-  mssBytes: number;
-  unackedSegments: number;
-  lostSegments: number;
-  totalRetrans: number;
-  segsIn: number;
-  segsOut: number;
-  dataSegsOut: number | null;
-  notsentBytes: number | null;
-  deliveryRateBytesPerS: number | null;
-  busyTimeUs: number | null;
-  rwndLimitedUs: number | null;
-  sndbufLimitedUs: number | null;
-  bytesRetrans: number | null;
-  sndWndBytes: number | null;
-  rcvWndBytes: number | null;
-}
-
-export interface NativeSample {
-  connectionId: number;
-  endpoint: number;
-  index: number;
-  atUs: number;
-  bytesIn: number;
-  bytesOut: number;
-  appSendQueueBytes: number;
-  sendQueueBytes: number | null;
-  unsentBytes: number | null;
-  recvQueueBytes: number | null;
-  tcp: NativeTcpInfo | null;
-}
-
-export interface NativeEvent {
-  atUs: number;
-  connectionId: number;
-  endpoint: number;
-  type: 'open' | 'state' | 'peer-shutdown' | 'shutdown' | 'reset' | 'closed' | 'error' | 'option';
-  state?: number;
-  how?: 'read' | 'write' | 'both';
-  abortive?: boolean;
-  code?: string;
-  message?: string;
-  local?: string;
-  remote?: string;
-}
-
-/** Capture records, one typed array per field (see addon.cc: batchToJs). */
-export interface NativeCapture {
-  count: number;
-  atUs: Float64Array;
-  connectionId: Uint32Array;
-  bytes: Uint32Array;
-  endpoint: Uint16Array;
-  direction: Uint8Array; // 0 = read, 1 = write
-  previewLength: Uint16Array;
-  previews: Buffer; // previewBytes per record
-  previewBytes: number;
-  dropped: number;
-}
-
-export interface NativeBatch {
-  sequence: number;
-  atUs: number;
-  final: boolean;
-  eventsDropped: number;
-  notices: string[];
-  endpoints: NativeEndpointSnapshot[];
-  samples: NativeSample[];
-  events: NativeEvent[];
-  capture: NativeCapture;
-}
+/** Batches are part of the contract (src-shared/engine-protocol.ts): the addon produces exactly them. */
+export type NativeBatch = LiveBatch;
+export type NativeSample = LiveSample;
+export type NativeEvent = LiveEvent;
+export type NativeEndpointSnapshot = LiveEndpoint;
+export type NativeCapture = LiveCapture;
 
 export interface NativeEngine {
   /** Binds the servers and starts everything; throws an Error with `code` when it cannot. */

@@ -7,6 +7,7 @@ import {
   type EndpointResult,
   type RunResult,
 } from '../../src-shared/result.js';
+import type { RunProgress } from '../../src-shared/engine-protocol.js';
 import { CaptureStore } from './capture-store.js';
 import type { NativeBatch, NativeEndpointSnapshot, NativeEvent, NativeSample } from './native-engine.js';
 import { Ring } from './ring.js';
@@ -14,16 +15,6 @@ import { Ring } from './ring.js';
 /** Connections the recorder follows one by one; past this, a run with churn is only counted. */
 export const maxTrackedConnections = 20000;
 
-export interface RunProgress {
-  elapsedMs: number;
-  durationMs: number;
-  bytesIn: number;
-  bytesOut: number;
-  connectionsOpen: number;
-  connectionsTotal: number;
-  latencyUs: { p50: number; p99: number; count: number } | null;
-  errors: number;
-}
 
 interface TrackedConnection {
   id: number;

@@ -1,27 +1,26 @@
-import { profileSchema, type Profile } from '../../src-shared/profile.js';
+import { profileSchema, type CommandBody, type Profile } from '../../src-shared/profile.js';
+import type { CommandTarget } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { parseOrThrow } from '../../src-shared/validation.js';
 import { toEngineError } from './engine-error.js';
 import { describeEnvironment } from './environment.js';
-import { commandBody, type CommandBody, toNativeConfig } from './native-config.js';
+import { commandBody, toNativeConfig } from './native-config.js';
 import { loadNativeAddon, type NativeBatch, type NativeEngine } from './native-engine.js';
-import { RunRecorder, type RunProgress } from './run-recorder.js';
+import { RunRecorder } from './run-recorder.js';
 
-export type { RunProgress } from './run-recorder.js';
+export type { RunProgress } from '../../src-shared/engine-protocol.js';
+import type { RunProgress } from '../../src-shared/engine-protocol.js';
 
 export interface RunOptions {
   /** Overrides the profile's durationMs. */
   durationMs?: number;
   /** Called after every batch of samples. */
   onProgress?: (progress: RunProgress) => void;
-  /** Called with every batch as the engine delivers it (live views). */
-  onBatch?: (batch: NativeBatch) => void;
+  /** Called with every batch as the engine delivers it, and the progress it makes (live views). */
+  onBatch?: (batch: NativeBatch, progress: RunProgress) => void;
   /** Aborting stops the run early; the result is still produced. */
   signal?: AbortSignal;
 }
-
-/** Where a live command goes: one connection by id, or an endpoint's connections. */
-export type CommandTarget = { connectionId: number } | { endpoint: string; connection?: number };
 
 /**
  * One run of a profile in this process: the engine starts in start(), stops after the duration,
@@ -56,7 +55,8 @@ export class Run {
     const engine = new Engine(config, (batch) => run?.onBatch(batch));
     run = new Run(profile, engine, options, environment, new Date());
     try {
-      run.recorder.setListen(engine.start().listen);
+      run.listen = engine.start().listen;
+      run.recorder.setListen(run.listen);
     } catch (error) {
       throw toEngineError(error);
     }
@@ -66,6 +66,9 @@ export class Run {
     options.signal?.addEventListener('abort', () => run.stop('interrupted'), { once: true });
     return run;
   }
+
+  /** The address each server bound ("127.0.0.1:40123"), null for clients, in endpoint order. */
+  listen: (string | null)[] = [];
 
   get running(): boolean {
     return this.stopReason === null;
@@ -100,9 +103,9 @@ export class Run {
 
   private onBatch(batch: NativeBatch): void {
     this.recorder.add(batch);
-    this.options.onBatch?.(batch);
-    const durationMs = this.options.durationMs ?? this.profile.durationMs;
-    this.options.onProgress?.(this.recorder.progress(batch.atUs / 1000, durationMs));
+    const progress = this.recorder.progress(batch.atUs / 1000, this.options.durationMs ?? this.profile.durationMs);
+    this.options.onBatch?.(batch, progress);
+    this.options.onProgress?.(progress);
     if (!batch.final) return;
     const elapsedMs = performance.now() - this.startedAtMs;
     const reason = this.stopReason ?? 'stopped';

@@ -287,6 +287,7 @@ void Connection::runCommands() {
         Status status = applySocketOptions(fd_, endpoint.spec.transport, command.options);
         EngineEvent event;
         if (status.ok()) {
+          endpoint.recordAppliedOptions(fd_, true);
           event.message = "options applied";
           emit(EventType::Option, std::move(event));
         } else {

@@ -14,9 +14,9 @@ std::map<std::string, ErrorTally> EndpointRuntime::errorsSnapshot() {
   return errors_;
 }
 
-void EndpointRuntime::recordAppliedOptions(int fd) {
+void EndpointRuntime::recordAppliedOptions(int fd, bool refresh) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (haveApplied_) return;
+  if (haveApplied_ && !refresh) return;
   haveApplied_ = readSocketOptions(fd, spec.transport, &applied_).ok();
 }
 

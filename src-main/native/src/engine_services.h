@@ -63,8 +63,9 @@ class EndpointRuntime {
   void recordError(const Status& status);
   std::map<std::string, ErrorTally> errorsSnapshot();
 
-  // The first socket's options as the kernel applied them.
-  void recordAppliedOptions(int fd);
+  // The first socket's options as the kernel applied them; `refresh` reads them again after a
+  // live change.
+  void recordAppliedOptions(int fd, bool refresh = false);
   bool appliedOptions(AppliedSocketOptions* out);
 
  private:
