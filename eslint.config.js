@@ -29,7 +29,7 @@ export default defineConfig([
   },
 
   {
-    files: ['src-main/**', 'scripts/**', 'tests/**', '*.config.{js,ts}'],
+    files: ['src-main/**', 'scripts/**', 'tests/**', 'bin/**', '*.config.{js,ts}'],
     languageOptions: { globals: { ...globals.node } },
   },
   {

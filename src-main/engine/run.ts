@@ -51,9 +51,11 @@ export class Run {
     const config = await toNativeConfig(profile);
     const environment = await describeEnvironment();
     const { Engine } = loadNativeAddon();
-    let run: Run | undefined;
-    const engine = new Engine(config, (batch) => run?.onBatch(batch));
-    run = new Run(profile, engine, options, environment, new Date());
+    // Batches can only arrive after start(), by which time the run exists.
+    const delivery: { to?: Run } = {};
+    const engine = new Engine(config, (batch) => delivery.to?.onBatch(batch));
+    const run = new Run(profile, engine, options, environment, new Date());
+    delivery.to = run;
     try {
       run.listen = engine.start().listen;
       run.recorder.setListen(run.listen);
