@@ -1,0 +1,122 @@
+import { parseArgs } from 'node:util';
+import { UsageError, errorCode } from './exit-codes.js';
+
+export const commandNames = ['run', 'help'] as const;
+export type CommandName = (typeof commandNames)[number];
+
+export interface RunArguments {
+  profilePath: string;
+  /** From --duration; undefined keeps the profile's durationMs. */
+  durationMs: number | undefined;
+  /** From --out; undefined prints a summary instead, "-" writes the JSON to stdout. */
+  outPath: string | undefined;
+  quiet: boolean;
+}
+
+/** What the command line asks for. `help` with topic null is the top-level help. */
+export type CommandLine = { command: 'help'; topic: CommandName | null } | { command: 'run'; args: RunArguments };
+
+/** The longest run a profile may ask for (profile.ts allows durationMs up to 24 hours). */
+const maxDurationMs = 24 * 3600 * 1000;
+
+type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+type OptionSpecs = Record<string, OptionSpec>;
+
+const helpOption = { help: { type: 'boolean', short: 'h' } } as const satisfies OptionSpecs;
+const runOptions = {
+  ...helpOption,
+  duration: { type: 'string', short: 'd' },
+  out: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
+} as const satisfies OptionSpecs;
+
+/** Parses the arguments after `sockscope`; throws a UsageError that names what was wrong. */
+export function parseCommandLine(argv: readonly string[]): CommandLine {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('missing command', null);
+  if (first.startsWith('-')) {
+    const { values, positionals } = parseStrict(argv, helpOption, null);
+    if (!values.help) throw new UsageError('missing command', null);
+    const topic = positionals[0];
+    return { command: 'help', topic: topic !== undefined && isCommandName(topic) ? topic : null };
+  }
+  if (!isCommandName(first)) throw new UsageError(`unknown command "${first}"; the commands are ${commandNames.join(', ')}`, null);
+  return first === 'run' ? parseRun(rest) : parseHelp(rest);
+}
+
+function parseHelp(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, helpOption, 'help');
+  if (values.help) return { command: 'help', topic: 'help' };
+  if (positionals.length > 1) throw new UsageError(`help takes one command name, got ${positionals.length}`, 'help');
+  const topic = positionals[0];
+  if (topic === undefined) return { command: 'help', topic: null };
+  if (!isCommandName(topic)) throw new UsageError(`unknown command "${topic}"; the commands are ${commandNames.join(', ')}`, 'help');
+  return { command: 'help', topic };
+}
+
+function parseRun(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, runOptions, 'run');
+  if (values.help) return { command: 'help', topic: 'run' };
+  if (positionals.length === 0) throw new UsageError('missing the profile: sockscope run PROFILE.json', 'run');
+  if (positionals.length > 1) {
+    throw new UsageError(`run takes one profile, got ${positionals.length}: ${positionals.join(' ')}`, 'run');
+  }
+  const out = values.out;
+  if (out === '') throw new UsageError('--out needs a file name (or "-" for stdout)', 'run');
+  return {
+    command: 'run',
+    args: {
+      profilePath: positionals[0] as string,
+      durationMs: values.duration === undefined ? undefined : parseDurationSeconds(values.duration),
+      outPath: out,
+      quiet: values.quiet ?? false,
+    },
+  };
+}
+
+/** Reads --duration: decimal seconds ("10", "0.5"), returned in whole milliseconds. */
+export function parseDurationSeconds(text: string): number {
+  if (!/^\d+(?:\.\d+)?$/.test(text)) {
+    throw new UsageError(`--duration takes seconds, such as 10 or 0.5; got "${text}"`, 'run');
+  }
+  const durationMs = Math.round(Number(text) * 1000);
+  if (durationMs < 1 || durationMs > maxDurationMs) {
+    throw new UsageError(`--duration must be from 0.001 to ${maxDurationMs / 1000} seconds; got ${text}`, 'run');
+  }
+  return durationMs;
+}
+
+function isCommandName(name: string): name is CommandName {
+  return (commandNames as readonly string[]).includes(name);
+}
+
+/**
+ * parseArgs in strict mode, with its errors turned into UsageErrors that name the option. Node's
+ * own messages give advice about "--" that does not fit here, so the option is found again in a
+ * lenient parse of the same arguments.
+ */
+function parseStrict<T extends OptionSpecs>(argv: readonly string[], options: T, command: string | null) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === undefined || !code.startsWith('ERR_PARSE_ARGS_')) throw error;
+    throw new UsageError(describeOptionProblem(argv, options, command) ?? (error as Error).message, command);
+  }
+}
+
+function describeOptionProblem(argv: readonly string[], options: OptionSpecs, command: string | null): string | undefined {
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const where = command === null ? '' : ` for "${command}"`;
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const spec = options[token.name];
+    if (spec === undefined) return `unknown option ${token.rawName}${where}`;
+    if (spec.type === 'boolean' && token.value !== undefined) return `${token.rawName} takes no value`;
+    if (spec.type === 'string' && token.value === undefined) return `${token.rawName} needs a value`;
+    if (spec.type === 'string' && !token.inlineValue && token.value?.startsWith('-')) {
+      return `${token.rawName} needs a value; write ${token.rawName}=${token.value} for a value that starts with "-"`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,39 @@
+import { parseCommandLine } from './args.js';
+import { type CliIo, processIo } from './cli-io.js';
+import { runCommand } from './commands/run.js';
+import { CliFailure, ExitCode, UsageError } from './exit-codes.js';
+import { helpText } from './help.js';
+
+/**
+ * Runs one sockscope command line and returns the process exit code (see ExitCode). Failures the
+ * user can act on are printed as one message; only an unexpected error prints its stack.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  try {
+    const commandLine = parseCommandLine(argv);
+    switch (commandLine.command) {
+      case 'help':
+        io.stdout.write(helpText(commandLine.topic));
+        return ExitCode.ok;
+      case 'run':
+        return await runCommand(commandLine.args, io);
+    }
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+function reportFailure(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError) {
+    const helpCommand = error.command === null ? 'sockscope --help' : `sockscope ${error.command} --help`;
+    io.stderr.write(`sockscope: ${error.message}\nSee "${helpCommand}".\n`);
+    return error.exitCode;
+  }
+  if (error instanceof CliFailure) {
+    io.stderr.write(`sockscope: ${error.message}\n`);
+    return error.exitCode;
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr.write(`sockscope: internal error, please report it with this output:\n${detail}\n`);
+  return ExitCode.internal;
+}
