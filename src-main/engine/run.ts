@@ -66,6 +66,8 @@ export class Run {
     const durationMs = options.durationMs ?? profile.durationMs;
     run.timer = setTimeout(() => run.stop('duration'), durationMs);
     options.signal?.addEventListener('abort', () => run.stop('interrupted'), { once: true });
+    // An abort during the awaits above has already fired.
+    if (options.signal?.aborted) void run.stop('interrupted');
     return run;
   }
 
