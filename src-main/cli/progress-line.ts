@@ -1,6 +1,6 @@
 import type { RunProgress } from '../engine/run.js';
 import type { OutputStream } from './cli-io.js';
-import { formatBytes, formatMicrosAsMillisShort } from './units.js';
+import { formatBytes, formatMicrosAsMillisShort } from '../../src-shared/units.js';
 
 /**
  * One line of run progress, short enough for an 80-column terminal:

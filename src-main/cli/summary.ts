@@ -1,5 +1,5 @@
 import type { RunResult } from '../../src-shared/result.js';
-import { formatBytes, formatMbitPerSecond, formatMicrosAsMillis, formatSeconds } from './units.js';
+import { formatBytes, formatMbitPerSecond, formatMicrosAsMillis, formatSeconds } from '../../src-shared/units.js';
 
 interface Column {
   header: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
 import { fitToWidth, formatProgress } from '../../../src-main/cli/progress-line.js';
 import { formatSummary, formatTable } from '../../../src-main/cli/summary.js';
-import { formatBytes, formatMicrosAsMillisShort } from '../../../src-main/cli/units.js';
+import { formatBytes, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
 
 function endpoint(overrides: Partial<EndpointResult>): EndpointResult {
   return {
