@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, errorCode } from './exit-codes.js';
 
-export const commandNames = ['run', 'help'] as const;
+export const commandNames = ['run', 'report', 'help'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface RunArguments {
@@ -13,8 +13,19 @@ export interface RunArguments {
   quiet: boolean;
 }
 
+export interface ReportArguments {
+  resultPath: string;
+  /** From --csv: the directory for the CSV files, created when missing. */
+  csvDirectory: string | undefined;
+  /** From --pcapng: the capture file to write. */
+  pcapngPath: string | undefined;
+}
+
 /** What the command line asks for. `help` with topic null is the top-level help. */
-export type CommandLine = { command: 'help'; topic: CommandName | null } | { command: 'run'; args: RunArguments };
+export type CommandLine =
+  | { command: 'help'; topic: CommandName | null }
+  | { command: 'run'; args: RunArguments }
+  | { command: 'report'; args: ReportArguments };
 
 /** The longest run a profile may ask for (profile.ts allows durationMs up to 24 hours). */
 const maxDurationMs = 24 * 3600 * 1000;
@@ -29,6 +40,11 @@ const runOptions = {
   out: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
 } as const satisfies OptionSpecs;
+const reportOptions = {
+  ...helpOption,
+  csv: { type: 'string' },
+  pcapng: { type: 'string' },
+} as const satisfies OptionSpecs;
 
 /** Parses the arguments after `sockscope`; throws a UsageError that names what was wrong. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
@@ -41,7 +57,14 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     return { command: 'help', topic: topic !== undefined && isCommandName(topic) ? topic : null };
   }
   if (!isCommandName(first)) throw new UsageError(`unknown command "${first}"; the commands are ${commandNames.join(', ')}`, null);
-  return first === 'run' ? parseRun(rest) : parseHelp(rest);
+  switch (first) {
+    case 'run':
+      return parseRun(rest);
+    case 'report':
+      return parseReport(rest);
+    case 'help':
+      return parseHelp(rest);
+  }
 }
 
 function parseHelp(argv: readonly string[]): CommandLine {
@@ -71,6 +94,21 @@ function parseRun(argv: readonly string[]): CommandLine {
       outPath: out,
       quiet: values.quiet ?? false,
     },
+  };
+}
+
+function parseReport(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, reportOptions, 'report');
+  if (values.help) return { command: 'help', topic: 'report' };
+  if (positionals.length === 0) throw new UsageError('missing the result: sockscope report RESULT.json', 'report');
+  if (positionals.length > 1) {
+    throw new UsageError(`report takes one result, got ${positionals.length}: ${positionals.join(' ')}`, 'report');
+  }
+  if (values.csv === '') throw new UsageError('--csv needs a directory name', 'report');
+  if (values.pcapng === '') throw new UsageError('--pcapng needs a file name', 'report');
+  return {
+    command: 'report',
+    args: { resultPath: positionals[0] as string, csvDirectory: values.csv, pcapngPath: values.pcapng },
   };
 }
 

@@ -3,7 +3,7 @@ import type { CommandName } from './args.js';
 const exitCodes = `Exit codes:
   0    the command completed
   1    internal error (a bug in sockscope; the only case that prints a stack trace)
-  2    bad usage or an invalid profile; the message names the field
+  2    bad usage, or an invalid profile or result; the message names the field
   3    the run could not be carried out (address in use, permission denied, host not found)
   130  stopped with Ctrl-C; the result is still written`;
 
@@ -12,11 +12,12 @@ const topLevel = `Usage: sockscope COMMAND [options]
 Runs TCP and UDP servers and clients through a native socket engine and reports what the sockets did.
 
 Commands:
-  run PROFILE.json   run a profile and report bytes, throughput, latency and errors
-  help [COMMAND]     show the help of a command
+  run PROFILE.json     run a profile and report bytes, throughput, latency and errors
+  report RESULT.json   summarize a result, or export it as CSV files and a pcapng capture
+  help [COMMAND]       show the help of a command
 
 Options:
-  -h, --help         show this help
+  -h, --help           show this help
 
 ${exitCodes}
 
@@ -41,9 +42,25 @@ Profiles are JSON files described by schemas/profile.schema.json; examples are i
 ${exitCodes}
 `;
 
+const report = `Usage: sockscope report RESULT.json [--csv DIR] [--pcapng FILE]
+
+Reads a result written by "sockscope run --out". Without options, prints its summary table.
+
+Options:
+  --csv DIR       write CSV files into DIR (created if missing): ENDPOINT-samples.csv with the
+                  sampled series of each endpoint (kernel queues, TCP_INFO), events.csv and
+                  capture.csv; an empty cell is a value the kernel did not report
+  --pcapng FILE   write the capture as a pcapng file for Wireshark or tshark: one exported PDU
+                  per read or write, with addresses, ports and the first bytes of the payload
+                  (frame length = the real size, captured length = the bytes kept)
+  -h, --help      show this help
+
+${exitCodes}
+`;
+
 const help = `Usage: sockscope help [COMMAND]
 
-Shows the help of COMMAND (run, help), or the list of commands.
+Shows the help of COMMAND (run, report, help), or the list of commands.
 `;
 
 /** The text of --help for a command, or of the top level when topic is null. */
@@ -53,6 +70,8 @@ export function helpText(topic: CommandName | null): string {
       return topLevel;
     case 'run':
       return run;
+    case 'report':
+      return report;
     case 'help':
       return help;
   }

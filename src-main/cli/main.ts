@@ -1,5 +1,6 @@
 import { parseCommandLine } from './args.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { CliFailure, ExitCode, UsageError } from './exit-codes.js';
 import { helpText } from './help.js';
@@ -17,6 +18,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return ExitCode.ok;
       case 'run':
         return await runCommand(commandLine.args, io);
+      case 'report':
+        return await reportCommand(commandLine.args, io);
     }
   } catch (error) {
     return reportFailure(error, io);
