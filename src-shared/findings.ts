@@ -1,0 +1,677 @@
+// Automatic diagnoses of a run, in the spirit of Wireshark's expert info: each finding names what
+// happened in plain words and carries the figures it was drawn from. Pure: a result in, findings out.
+import { z } from 'zod';
+import type { EndpointSpec } from './profile.js';
+import type { CaptureEntry, ConnectionResult, ConnectionSample, EndpointResult, RunResult, TcpInfo } from './result.js';
+
+export const findingSeverities = ['problem', 'warning', 'info'] as const;
+export type FindingSeverity = (typeof findingSeverities)[number];
+
+export const findingSchema = z.strictObject({
+  severity: z.enum(findingSeverities).describe('problem: data or connections were lost; warning: slower or odder than it need be; info: how sockets behave, worth knowing'),
+  kind: z.string().describe('a stable name for the diagnosis, such as "nagle-delayed-ack"'),
+  endpoint: z.string(),
+  connection: z.number().optional().describe('the connection id (as in capture entries and live commands) the figures come from'),
+  title: z.string().describe('one short sentence'),
+  detail: z.string().describe('a sentence or two with the numbers'),
+  figures: z.record(z.string(), z.union([z.number(), z.string()])),
+});
+export type Finding = z.infer<typeof findingSchema>;
+
+/** Round trips this close to Linux's 40 ms delayed-ACK timeout (TCP_DELACK_MIN) are the Nagle stall. */
+const nagleP50MinUs = 30_000;
+const nagleP50MaxUs = 250_000;
+/** A limit that held the sender back for at least this share of its busy time is worth a finding. */
+const limitedShareMin = 0.2;
+/** Busy time below this is too short to say anything about what limited the sender. */
+const limitedBusyMinUs = 100_000;
+/** A connection that stays in CLOSE_WAIT longer than this after the peer's FIN was left half-open. */
+const halfOpenMinMs = 500;
+/** Fewer captured reads than this say nothing about message boundaries. */
+const boundaryMinReads = 10;
+
+/**
+ * The findings of a run, most serious first, then in endpoint order. Connection-level diagnoses are
+ * gathered per endpoint, so a run with a thousand connections gives one finding, not a thousand.
+ */
+export function findingsOf(result: RunResult): Finding[] {
+  const context = new RunContext(result);
+  const findings: Finding[] = [];
+  for (const endpoint of result.endpoints) {
+    const spec = context.specOf(endpoint.id);
+    findings.push(
+      ...fdSetSizeRefusals(endpoint),
+      ...endpointErrors(endpoint),
+      ...abortiveCloses(endpoint),
+      ...resets(endpoint, context),
+      ...nagleStall(endpoint, spec),
+      ...receiverLimited(endpoint, context),
+      ...senderLimited(endpoint),
+      ...retransmissions(endpoint),
+      ...halfOpen(endpoint, context),
+      ...optionsNotApplied(endpoint, context),
+      ...halfClose(endpoint, context),
+      ...datagramBoundaries(endpoint, context),
+      ...streamBoundaries(endpoint, context),
+    );
+  }
+  const order = (finding: Finding) => findingSeverities.indexOf(finding.severity);
+  const endpointOrder = (finding: Finding) => result.endpoints.findIndex((endpoint) => endpoint.id === finding.endpoint);
+  return findings
+    .map((finding, position) => ({ finding, position }))
+    .sort((a, b) => order(a.finding) - order(b.finding) || endpointOrder(a.finding) - endpointOrder(b.finding) || a.position - b.position)
+    .map(({ finding }) => finding);
+}
+
+/** Lookups shared by the diagnoses: endpoint specs, the peer of a connection, capture by connection. */
+class RunContext {
+  private readonly byAddresses = new Map<string, { endpoint: EndpointResult; connection: ConnectionResult }>();
+  private captureByConnection: Map<number, CaptureEntry[]> | null = null;
+
+  constructor(readonly result: RunResult) {
+    for (const endpoint of result.endpoints) {
+      for (const connection of endpoint.connections) {
+        if (connection.local && connection.remote) this.byAddresses.set(`${connection.local}|${connection.remote}`, { endpoint, connection });
+      }
+    }
+  }
+
+  specOf(endpointId: string): EndpointSpec | undefined {
+    return this.result.profile.endpoints.find((endpoint) => endpoint.id === endpointId);
+  }
+
+  /** The other end of a connection when both ends ran in this profile (loopback). */
+  peerOf(connection: ConnectionResult): { endpoint: EndpointResult; connection: ConnectionResult } | undefined {
+    if (!connection.local || !connection.remote) return undefined;
+    return this.byAddresses.get(`${connection.remote}|${connection.local}`);
+  }
+
+  captureOf(connectionId: number): CaptureEntry[] {
+    if (!this.captureByConnection) {
+      this.captureByConnection = new Map();
+      for (const entry of this.result.capture.entries) {
+        const list = this.captureByConnection.get(entry.connection);
+        if (list) list.push(entry);
+        else this.captureByConnection.set(entry.connection, [entry]);
+      }
+    }
+    return this.captureByConnection.get(connectionId) ?? [];
+  }
+}
+
+function finding(
+  severity: FindingSeverity,
+  kind: string,
+  endpoint: EndpointResult,
+  connection: ConnectionResult | undefined,
+  title: string,
+  detail: string,
+  figures: Finding['figures'],
+): Finding {
+  return { severity, kind, endpoint: endpoint.id, ...(connection ? { connection: connection.id } : {}), title, detail, figures };
+}
+
+function lastTcp(connection: ConnectionResult): TcpInfo | null {
+  for (let index = connection.samples.length - 1; index >= 0; index -= 1) {
+    const tcp = connection.samples[index]!.tcp;
+    if (tcp) return tcp;
+  }
+  return null;
+}
+
+/** The last sample taken at or before atMs. */
+function sampleBefore(connection: ConnectionResult, atMs: number): ConnectionSample | undefined {
+  let found: ConnectionSample | undefined;
+  for (const sample of connection.samples) {
+    if (sample.atMs > atMs) break;
+    found = sample;
+  }
+  return found;
+}
+
+const ms = (us: number): number => Math.round(us / 100) / 10;
+const percent = (share: number): number => Math.round(share * 100);
+const plural = (count: number, one: string, many = `${one}s`): string => `${count} ${count === 1 ? one : many}`;
+const isLoopback = (address: string | null): boolean => address !== null && (address.startsWith('127.') || address.startsWith('[::1]') || address.startsWith('::1'));
+
+function fdSetSizeRefusals(endpoint: EndpointResult): Finding[] {
+  const error = endpoint.errors.find((candidate) => candidate.code === 'FD_SETSIZE');
+  if (!error) return [];
+  const count = error.count ?? 1;
+  const refused = Math.max(endpoint.counters.connectionsRefused, count);
+  const setSize = /FD_SETSIZE \((\d+)\)/.exec(error.message)?.[1];
+  const figures: Finding['figures'] = { connectionsRefused: refused, connectionsServed: Math.max(endpoint.counters.connectionsTotal - refused, 0) };
+  if (setSize) figures.fdSetSize = Number(setSize);
+  return [
+    finding(
+      'problem',
+      'fd-setsize',
+      endpoint,
+      undefined,
+      `select() refused ${plural(refused, 'connection')} past FD_SETSIZE.`,
+      `An fd_set holds only descriptors below ${setSize ?? 'FD_SETSIZE'}, so ${endpoint.id} closed ${plural(refused, 'connection')} it could not watch ` +
+        `and served the other ${figures.connectionsServed}. Use the epoll model for more than about a thousand connections.`,
+      figures,
+    ),
+  ];
+}
+
+const errorMeanings: Record<string, string> = {
+  ECONNREFUSED: 'nothing was listening at the address, so the peer answered the connection attempt with a reset',
+  EADDRINUSE: 'another socket already holds the address',
+  EADDRNOTAVAIL: 'the address is not one of this machine\'s, or no local port was free',
+  ETIMEDOUT: 'the peer did not answer in time',
+  EHOSTUNREACH: 'no route to the host',
+  ENETUNREACH: 'no route to the network',
+  EMFILE: 'the process ran out of file descriptors (ulimit -n)',
+  ENFILE: 'the system ran out of file descriptors',
+  EPIPE: 'a write went to a connection the peer had already closed',
+  ECONNRESET: 'the peer reset the connection',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+};
+
+function endpointErrors(endpoint: EndpointResult): Finding[] {
+  return endpoint.errors
+    .filter((error) => error.code !== 'FD_SETSIZE')
+    .map((error) => {
+      const count = error.count ?? 1;
+      const meaning = errorMeanings[error.code];
+      return finding(
+        'problem',
+        'endpoint-error',
+        endpoint,
+        undefined,
+        `${endpoint.id} failed with ${error.code}${count > 1 ? ` ${count} times` : ''}.`,
+        meaning ? `${sentence(error.message)} ${error.code}: ${meaning}.` : sentence(error.message),
+        { code: error.code, count },
+      );
+    });
+}
+
+function abortiveCloses(endpoint: EndpointResult): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const closes: { connection: ConnectionResult; atMs: number; kernelBytes: number; unsentBytes: number; appBytes: number }[] = [];
+  for (const connection of endpoint.connections) {
+    const closed = connection.events.find((event) => event.type === 'closed' && event.abortive === true);
+    if (!closed) continue;
+    const sample = sampleBefore(connection, closed.atMs);
+    closes.push({
+      connection,
+      atMs: closed.atMs,
+      kernelBytes: sample?.kernelSendQueueBytes ?? 0,
+      unsentBytes: sample?.kernelUnsentBytes ?? 0,
+      appBytes: sample?.appSendQueueBytes ?? 0,
+    });
+  }
+  const first = closes[0];
+  if (!first) return [];
+  const discarded = closes.reduce((sum, close) => sum + close.kernelBytes + close.appBytes, 0);
+  const figures = {
+    abortiveCloses: closes.length,
+    discardedBytes: discarded,
+    kernelSendQueueBytes: first.kernelBytes,
+    kernelUnsentBytes: first.unsentBytes,
+    appSendQueueBytes: first.appBytes,
+    atMs: Math.round(first.atMs),
+  };
+  const which = closes.length === 1 ? `connection ${first.connection.index}` : `${closes.length} connections`;
+  if (discarded === 0) {
+    return [
+      finding(
+        'warning',
+        'abortive-close',
+        endpoint,
+        first.connection,
+        `${endpoint.id} closed abortively (linger 0).`,
+        `${capitalize(which)} closed with SO_LINGER 0 at ${figures.atMs} ms with nothing left to send: the peer still gets a reset instead of a FIN, and any of its data in flight is lost.`,
+        figures,
+      ),
+    ];
+  }
+  return [
+    finding(
+      'problem',
+      'abortive-close',
+      endpoint,
+      first.connection,
+      `An abortive close (linger 0) discarded ${discarded} bytes.`,
+      `${capitalize(which)} closed with SO_LINGER 0 at ${figures.atMs} ms while ${first.kernelBytes} bytes sat in the kernel send queue ` +
+        `(${first.unsentBytes} never sent) and ${first.appBytes} in the application's queue; all of it was thrown away and the peer got a reset.`,
+      figures,
+    ),
+  ];
+}
+
+function resets(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const reset = endpoint.connections.flatMap((connection) => {
+    const event = connection.events.find((candidate) => candidate.type === 'reset');
+    return event ? [{ connection, event }] : [];
+  });
+  const first = reset[0];
+  if (!first) return [];
+  const peer = context.peerOf(first.connection);
+  const peerAbortive = peer?.connection.events.find((event) => event.type === 'closed' && event.abortive === true);
+  const cause = peerAbortive
+    ? `${peer!.endpoint.id} closed its end abortively (linger 0) at ${Math.round(peerAbortive.atMs)} ms`
+    : 'the peer closed abortively, closed with unread data, or no longer knew the connection';
+  const code = first.event.code ?? 'ECONNRESET';
+  const which = reset.length === 1 ? `Connection ${first.connection.index}` : `${reset.length} connections, the first`;
+  return [
+    finding(
+      'problem',
+      'reset',
+      endpoint,
+      first.connection,
+      `The peer reset ${plural(reset.length, 'connection')} of ${endpoint.id}.`,
+      `${which} got ${code} at ${Math.round(first.event.atMs)} ms: ${cause}. Whatever was still in flight towards ${endpoint.id} is lost.`,
+      { resets: reset.length, code, atMs: Math.round(first.event.atMs) },
+    ),
+  ];
+}
+
+function nagleStall(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
+  const latency = endpoint.latencyUs;
+  if (endpoint.transport !== 'tcp' || !latency || latency.count === 0) return [];
+  if (latency.p50 < nagleP50MinUs || latency.p50 > nagleP50MaxUs) return [];
+  if (endpoint.appliedOptions?.noDelay !== false) return [];
+  const workload = spec?.workload.kind === 'ping-pong' ? spec.workload : undefined;
+  const messages = endpoint.counters.messages;
+  const writesPerMessage = workload?.writesPerMessage ?? (messages > 0 ? endpoint.counters.writes / messages : 1);
+  if (writesPerMessage < 1.5) return [];
+  const figures: Finding['figures'] = {
+    p50Ms: ms(latency.p50),
+    p99Ms: ms(latency.p99),
+    roundTrips: latency.count,
+    writesPerMessage: Math.round(writesPerMessage * 10) / 10,
+    noDelay: 'off',
+  };
+  if (workload) figures.messageBytes = workload.messageBytes;
+  return [
+    finding(
+      'warning',
+      'nagle-delayed-ack',
+      endpoint,
+      endpoint.connections[0],
+      'Round trips wait for a delayed ACK (Nagle).',
+      `Half of ${endpoint.id}'s ${latency.count} round trips took ${figures.p50Ms} ms or more, near Linux's 40 ms delayed-ACK timeout: ` +
+        `each message goes out in ${figures.writesPerMessage} writes with TCP_NODELAY off, so Nagle holds the last part until the peer ` +
+        'acknowledges the first, and the peer delays that ACK. Set noDelay, or write each message in one call.',
+      figures,
+    ),
+  ];
+}
+
+interface LimitEvidence {
+  connection: ConnectionResult;
+  share: number | null;
+  limitedUs: number | null;
+  busyUs: number | null;
+  zeroWindowSamples: number;
+  maxSendQueueBytes: number;
+  peerMaxRecvQueueBytes: number | null;
+}
+
+function receiverLimited(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const limited: LimitEvidence[] = [];
+  for (const connection of endpoint.connections) {
+    const tcp = lastTcp(connection);
+    if (!tcp) continue;
+    const maxSendQueueBytes = Math.max(0, ...connection.samples.map((sample) => sample.kernelSendQueueBytes ?? 0));
+    const zeroWindowSamples = connection.samples.filter((sample) => sample.tcp?.sndWndBytes === 0 && (sample.kernelSendQueueBytes ?? 0) > 0).length;
+    const peer = context.peerOf(connection);
+    const peerMaxRecvQueueBytes = peer ? Math.max(0, ...peer.connection.samples.map((sample) => sample.kernelRecvQueueBytes ?? 0)) : null;
+    const evidence = { connection, zeroWindowSamples, maxSendQueueBytes, peerMaxRecvQueueBytes };
+    if (tcp.rwndLimitedUs !== null && tcp.busyTimeUs !== null) {
+      if (tcp.busyTimeUs < limitedBusyMinUs) continue;
+      const share = tcp.rwndLimitedUs / tcp.busyTimeUs;
+      if (share >= limitedShareMin) limited.push({ ...evidence, share, limitedUs: tcp.rwndLimitedUs, busyUs: tcp.busyTimeUs });
+      continue;
+    }
+    // Kernels before 4.10 do not report rwnd_limited: a zero window seen while data waited, or a
+    // full queue on both sides, says the same thing.
+    const peerRcvBuf = peer?.endpoint.appliedOptions?.rcvBufBytes;
+    const peerFull = peerMaxRecvQueueBytes !== null && peerRcvBuf !== undefined && peerMaxRecvQueueBytes >= peerRcvBuf / 4;
+    const senderFull = maxSendQueueBytes > 0 && endpoint.appliedOptions !== null && maxSendQueueBytes >= endpoint.appliedOptions.sndBufBytes / 4;
+    if (zeroWindowSamples > 0 || (peerFull && senderFull)) limited.push({ ...evidence, share: null, limitedUs: null, busyUs: null });
+  }
+  const worst = worstOf(limited);
+  if (!worst) return [];
+  const figures: Finding['figures'] = { connections: limited.length, maxKernelSendQueueBytes: worst.maxSendQueueBytes, zeroWindowSamples: worst.zeroWindowSamples };
+  if (worst.share !== null) Object.assign(figures, { rwndLimitedMs: ms(worst.limitedUs!), busyMs: ms(worst.busyUs!), rwndLimitedPercent: percent(worst.share) });
+  if (worst.peerMaxRecvQueueBytes !== null) figures.peerMaxRecvQueueBytes = worst.peerMaxRecvQueueBytes;
+  const how =
+    worst.share !== null
+      ? `for ${percent(worst.share)}% of the time it had data to send (${figures.rwndLimitedMs} of ${figures.busyMs} ms), connection ${worst.connection.index} waited for the peer's receive window`
+      : `connection ${worst.connection.index} found the peer's receive window closed while data waited`;
+  const queues =
+    `its kernel send queue reached ${worst.maxSendQueueBytes} bytes` +
+    (worst.peerMaxRecvQueueBytes !== null ? ` and the peer's receive queue ${worst.peerMaxRecvQueueBytes} bytes` : '') +
+    (worst.zeroWindowSamples > 0 ? `, with a zero window in ${plural(worst.zeroWindowSamples, 'sample')}` : '');
+  return [
+    finding(
+      'warning',
+      'receiver-limited',
+      endpoint,
+      worst.connection,
+      "The receiver's window held the sender back.",
+      `${capitalize(how)}; ${queues}. The reader is slower than the sender, so the data waits in the sender's buffers (back-pressure).`,
+      figures,
+    ),
+  ];
+}
+
+function senderLimited(endpoint: EndpointResult): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const limited: LimitEvidence[] = [];
+  for (const connection of endpoint.connections) {
+    const tcp = lastTcp(connection);
+    if (!tcp || tcp.sndbufLimitedUs === null || tcp.busyTimeUs === null || tcp.busyTimeUs < limitedBusyMinUs) continue;
+    const share = tcp.sndbufLimitedUs / tcp.busyTimeUs;
+    if (share < limitedShareMin) continue;
+    const maxSendQueueBytes = Math.max(0, ...connection.samples.map((sample) => sample.kernelSendQueueBytes ?? 0));
+    limited.push({ connection, share, limitedUs: tcp.sndbufLimitedUs, busyUs: tcp.busyTimeUs, zeroWindowSamples: 0, maxSendQueueBytes, peerMaxRecvQueueBytes: null });
+  }
+  const worst = worstOf(limited);
+  if (!worst) return [];
+  const sndBuf = endpoint.appliedOptions?.sndBufBytes;
+  const figures: Finding['figures'] = {
+    connections: limited.length,
+    sndbufLimitedMs: ms(worst.limitedUs!),
+    busyMs: ms(worst.busyUs!),
+    sndbufLimitedPercent: percent(worst.share!),
+    maxKernelSendQueueBytes: worst.maxSendQueueBytes,
+  };
+  if (sndBuf !== undefined) figures.sndBufBytes = sndBuf;
+  return [
+    finding(
+      'warning',
+      'sender-limited',
+      endpoint,
+      worst.connection,
+      'Our own send buffer held the sender back.',
+      `For ${figures.sndbufLimitedPercent}% of the time it had data to send (${figures.sndbufLimitedMs} of ${figures.busyMs} ms), connection ` +
+        `${worst.connection.index} had filled its send buffer${sndBuf !== undefined ? ` (SO_SNDBUF ${sndBuf} bytes)` : ''} and had to wait for ACKs. ` +
+        'A larger send buffer lets more data be in flight.',
+      figures,
+    ),
+  ];
+}
+
+function worstOf(limited: LimitEvidence[]): LimitEvidence | undefined {
+  return limited.reduce<LimitEvidence | undefined>((worst, candidate) => {
+    if (!worst) return candidate;
+    const score = (evidence: LimitEvidence) => (evidence.share ?? 0) * 1e12 + evidence.maxSendQueueBytes;
+    return score(candidate) > score(worst) ? candidate : worst;
+  }, undefined);
+}
+
+function retransmissions(endpoint: EndpointResult): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  let total = 0;
+  let connections = 0;
+  let worst: { connection: ConnectionResult; retrans: number } | undefined;
+  for (const connection of endpoint.connections) {
+    const retrans = lastTcp(connection)?.totalRetrans ?? 0;
+    if (retrans <= 0) continue;
+    total += retrans;
+    connections += 1;
+    if (!worst || retrans > worst.retrans) worst = { connection, retrans };
+  }
+  if (!worst) return [];
+  const loopback = isLoopback(worst.connection.remote);
+  return [
+    finding(
+      'warning',
+      'retransmissions',
+      endpoint,
+      worst.connection,
+      `${endpoint.id} retransmitted ${plural(total, 'segment')}.`,
+      `${plural(connections, 'connection')} had to send data again (the most, ${worst.retrans}, on connection ${worst.connection.index}). ` +
+        (loopback
+          ? 'Loopback loses nothing on the way, so the cause is at the ends: a receive buffer that had to drop data, or a retransmission timer that fired while the peer\'s window was closed.'
+          : 'Segments were lost or their ACKs came too late, and each loss costs the sender a timeout or a slowed window.'),
+      { retransmittedSegments: total, connections, mostOnOneConnection: worst.retrans },
+    ),
+  ];
+}
+
+function halfOpen(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const runEndMs = context.result.elapsedMs;
+  const open: { connection: ConnectionResult; sinceMs: number; forMs: number; closedAtEnd: boolean }[] = [];
+  for (const connection of endpoint.connections) {
+    const peerShutdown = connection.events.find((event) => event.type === 'peer-shutdown');
+    if (!peerShutdown) continue;
+    const ended = connection.events.find(
+      (event) => event.atMs >= peerShutdown.atMs && (event.type === 'closed' || event.type === 'reset' || (event.type === 'shutdown' && event.how !== 'read')),
+    );
+    const endMs = ended?.atMs ?? Math.max(runEndMs, peerShutdown.atMs);
+    if (endMs - peerShutdown.atMs < halfOpenMinMs) continue;
+    open.push({ connection, sinceMs: peerShutdown.atMs, forMs: endMs - peerShutdown.atMs, closedAtEnd: ended === undefined || endMs >= runEndMs - 50 });
+  }
+  const longest = open.reduce<(typeof open)[number] | undefined>((worst, candidate) => (!worst || candidate.forMs > worst.forMs ? candidate : worst), undefined);
+  if (!longest) return [];
+  const state = lastTcp(longest.connection)?.state;
+  const figures: Finding['figures'] = { connections: open.length, peerShutdownAtMs: Math.round(longest.sinceMs), halfOpenMs: Math.round(longest.forMs) };
+  if (state) figures.lastState = state;
+  const until = longest.closedAtEnd ? 'until the end of the run' : `for ${figures.halfOpenMs} ms`;
+  return [
+    finding(
+      'warning',
+      'half-open',
+      endpoint,
+      longest.connection,
+      `${plural(open.length, 'connection')} stayed half-open after the peer's FIN.`,
+      `The peer of connection ${longest.connection.index} shut down its writing at ${figures.peerShutdownAtMs} ms and ${endpoint.id} did not close ${until}: ` +
+        'the socket waits in CLOSE_WAIT, holding its descriptor and buffers, until the application closes it.',
+      figures,
+    ),
+  ];
+}
+
+type BufferOption = 'sndBufBytes' | 'rcvBufBytes';
+const bufferOptions: Record<BufferOption, { kernel: string; sysctl: string }> = {
+  sndBufBytes: { kernel: 'SO_SNDBUF', sysctl: 'net.core.wmem_max' },
+  rcvBufBytes: { kernel: 'SO_RCVBUF', sysctl: 'net.core.rmem_max' },
+};
+const otherOptionNames: Record<string, string> = {
+  noDelay: 'TCP_NODELAY',
+  linger: 'SO_LINGER',
+  keepAlive: 'SO_KEEPALIVE',
+  reuseAddr: 'SO_REUSEADDR',
+  reusePort: 'SO_REUSEPORT',
+};
+
+function optionsNotApplied(endpoint: EndpointResult, context: RunContext): Finding[] {
+  const applied = endpoint.appliedOptions;
+  if (!applied) return [];
+  const liveChanges = context.result.profile.actions.filter((action) => action.do === 'set-option' && action.endpoint === endpoint.id);
+  const optionEvents = endpoint.connections.some((connection) => connection.events.some((event) => event.type === 'option'));
+  // Options changed by hand during the run are not in the result: nothing to compare against.
+  if (optionEvents && liveChanges.length === 0) return [];
+  const requested: Record<string, unknown> = { ...endpoint.requestedOptions };
+  for (const action of liveChanges) if (action.do === 'set-option' && action.atMs <= context.result.elapsedMs) Object.assign(requested, action.options);
+
+  const findings: Finding[] = [];
+  const doubled: string[] = [];
+  const doubledFigures: Finding['figures'] = {};
+  for (const [name, names] of Object.entries(bufferOptions) as [BufferOption, (typeof bufferOptions)[BufferOption]][]) {
+    const asked = requested[name];
+    if (typeof asked !== 'number') continue;
+    const got = applied[name];
+    const requestedKey = `requested${capitalize(name)}`;
+    const appliedKey = `applied${capitalize(name)}`;
+    if (got === asked * 2) {
+      doubled.push(`${names.kernel} ${asked} became ${got}`);
+      Object.assign(doubledFigures, { [requestedKey]: asked, [appliedKey]: got });
+      continue;
+    }
+    const limit = Number(context.result.environment.sysctls[names.sysctl]);
+    const capped = Number.isFinite(limit) && limit > 0 && asked > limit && got === limit * 2;
+    findings.push(
+      finding(
+        'warning',
+        'option-not-applied',
+        endpoint,
+        undefined,
+        capped ? `${names.kernel} was capped at ${names.sysctl}.` : `${names.kernel} was not applied as asked.`,
+        capped
+          ? `${endpoint.id} asked for ${asked} bytes, more than ${names.sysctl} (${limit}), so the kernel silently used ${limit} (reported doubled, ${got}). ` +
+              `Raise ${names.sysctl}, or use ${names.kernel}FORCE with CAP_NET_ADMIN.`
+          : `${endpoint.id} asked for ${asked} bytes and the kernel reports ${got}, not the doubled ${asked * 2}; it clamps sizes to its own minimum and maximum.`,
+        capped ? { [requestedKey]: asked, [appliedKey]: got, [names.sysctl]: limit } : { [requestedKey]: asked, [appliedKey]: got },
+      ),
+    );
+  }
+  if (doubled.length > 0) {
+    findings.push(
+      finding(
+        'info',
+        'buffer-doubled',
+        endpoint,
+        undefined,
+        'The kernel doubled the buffer sizes asked for.',
+        `On ${endpoint.id}, ${doubled.join(' and ')}: Linux doubles the value to leave room for its bookkeeping (socket(7)) and getsockopt reports the doubled size. ` +
+          'This is expected; about half of it holds data.',
+        doubledFigures,
+      ),
+    );
+  }
+  for (const [name, kernel] of Object.entries(otherOptionNames)) {
+    if (!(name in requested) || requested[name] === undefined) continue;
+    const got = (applied as Record<string, unknown>)[name];
+    // TCP_NODELAY does not exist on a UDP socket; the kernel reports nothing to compare.
+    if (got === null && name === 'noDelay') continue;
+    const asked = requested[name];
+    if (JSON.stringify(asked ?? null) === JSON.stringify(got ?? null)) continue;
+    findings.push(
+      finding(
+        'warning',
+        'option-not-applied',
+        endpoint,
+        undefined,
+        `${kernel} was not applied as asked.`,
+        `${endpoint.id} asked for ${name} ${JSON.stringify(asked)} but the kernel reports ${JSON.stringify(got)}.`,
+        { option: name, requested: JSON.stringify(asked), applied: JSON.stringify(got) },
+      ),
+    );
+  }
+  return findings;
+}
+
+function halfClose(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  const carried: { connection: ConnectionResult; shutdownAtMs: number; bytes: number; reads: number; peerShutdownAtMs: number | null }[] = [];
+  for (const connection of endpoint.connections) {
+    const shutdown = connection.events.find((event) => event.type === 'shutdown' && event.how === 'write');
+    if (!shutdown) continue;
+    const peerShutdown = connection.events.find((event) => event.type === 'peer-shutdown' && event.atMs >= shutdown.atMs);
+    const reads = context.captureOf(connection.id).filter((entry) => entry.direction === 'read' && entry.atUs > shutdown.atMs * 1000);
+    const bytes = reads.reduce((sum, entry) => sum + entry.bytes, 0);
+    if (bytes > 0) carried.push({ connection, shutdownAtMs: shutdown.atMs, bytes, reads: reads.length, peerShutdownAtMs: peerShutdown?.atMs ?? null });
+  }
+  const first = carried[0];
+  if (!first) return [];
+  const figures: Finding['figures'] = {
+    connections: carried.length,
+    bytesAfterShutdown: first.bytes,
+    readsAfterShutdown: first.reads,
+    shutdownAtMs: round1(first.shutdownAtMs),
+  };
+  if (first.peerShutdownAtMs !== null) figures.peerShutdownAtMs = round1(first.peerShutdownAtMs);
+  const until = first.peerShutdownAtMs !== null ? `, until the peer's own FIN at ${figures.peerShutdownAtMs} ms` : '';
+  return [
+    finding(
+      'info',
+      'half-close',
+      endpoint,
+      first.connection,
+      'Data kept arriving after our own FIN (half-close).',
+      `Connection ${first.connection.index} shut down its writing at ${figures.shutdownAtMs} ms and then read ${first.bytes} bytes in ${plural(first.reads, 'read')}${until}: ` +
+        'shutdown(SHUT_WR) closes one direction only, and the other keeps delivering.',
+      figures,
+    ),
+  ];
+}
+
+function datagramBoundaries(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'udp') return [];
+  const reads = context.result.capture.entries.filter((entry) => entry.endpoint === endpoint.id && entry.direction === 'read');
+  if (reads.length < boundaryMinReads) return [];
+  const sizes = new Set(reads.map((entry) => entry.bytes));
+  if (sizes.size !== 1) return [];
+  const size = reads[0]!.bytes;
+  const senders = context.result.endpoints.filter((other) => other.transport === 'udp' && other.id !== endpoint.id && context.specOf(other.id)?.connect);
+  const writes = context.result.capture.entries.filter((entry) => entry.direction === 'write' && senders.some((sender) => sender.id === entry.endpoint));
+  const figures: Finding['figures'] = { reads: reads.length, datagramBytes: size };
+  let sent = '';
+  if (writes.length > 0 && writes.every((entry) => entry.bytes === size)) {
+    figures.writes = writes.length;
+    sent = `, the size every one of the ${writes.length} datagrams was sent with`;
+  }
+  return [
+    finding(
+      'info',
+      'datagram-boundaries',
+      endpoint,
+      undefined,
+      'Every read returned one whole datagram.',
+      `All ${reads.length} reads captured on ${endpoint.id} returned exactly ${size} bytes${sent}: UDP keeps message boundaries, one datagram per read.`,
+      figures,
+    ),
+  ];
+}
+
+function streamBoundaries(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp') return [];
+  let reads = 0;
+  let smaller = 0;
+  let larger = 0;
+  let writeBytes: number | null = null;
+  let writes = 0;
+  let example: ConnectionResult | undefined;
+  for (const connection of endpoint.connections) {
+    const peer = context.peerOf(connection);
+    if (!peer) continue;
+    const peerWrites = context.captureOf(peer.connection.id).filter((entry) => entry.direction === 'write');
+    const ownReads = context.captureOf(connection.id).filter((entry) => entry.direction === 'read');
+    const size = peerWrites[0]?.bytes;
+    // Only a writer with one write size gives boundaries that reads can be held against.
+    if (size === undefined || peerWrites.some((entry) => entry.bytes !== size) || (writeBytes !== null && size !== writeBytes)) continue;
+    writeBytes = size;
+    writes += peerWrites.length;
+    reads += ownReads.length;
+    const connectionSmaller = ownReads.filter((entry) => entry.bytes < size).length;
+    const connectionLarger = ownReads.filter((entry) => entry.bytes > size).length;
+    smaller += connectionSmaller;
+    larger += connectionLarger;
+    if (!example && connectionSmaller + connectionLarger > 0) example = connection;
+  }
+  if (writeBytes === null || reads < boundaryMinReads || smaller + larger < Math.max(1, reads * 0.1)) return [];
+  return [
+    finding(
+      'info',
+      'stream-boundaries',
+      endpoint,
+      example,
+      "Reads did not follow the writer's boundaries.",
+      `The peer made ${writes} writes of ${writeBytes} bytes each, but of the ${reads} reads captured on ${endpoint.id}, ${smaller} returned less (a write split across reads) ` +
+        `and ${larger} returned more (writes run together). TCP delivers a byte stream: a protocol must mark where its messages end.`,
+      { writeBytes, writes, reads, readsSmaller: smaller, readsLarger: larger },
+    ),
+  ];
+}
+
+/** The text as a sentence: with a final full stop. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+}
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

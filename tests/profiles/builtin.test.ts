@@ -1,0 +1,117 @@
+// The built-in profiles: each parses, runs, and its findings show what its description promises.
+import { describe, expect, it } from 'vitest';
+import { findingsOf, type Finding } from '../../src-shared/findings.js';
+import { runProfile } from '../../src-main/engine/run.js';
+import { builtinProfilePath, firstSentence, loadBuiltinProfiles, UnknownProfileError, type BuiltinProfile } from '../../src-main/engine/profile-library.js';
+
+const builtins = await loadBuiltinProfiles();
+const byName = new Map(builtins.map((builtin) => [builtin.name, builtin]));
+
+/** Runs a built-in profile for at most `maxMs` (each run stays short so the file stays under a minute). */
+async function findingsOfRun(name: string, maxMs = 1500) {
+  const builtin = byName.get(name);
+  if (!builtin) throw new Error(`no built-in profile ${name}`);
+  const result = await runProfile(builtin.profile, { durationMs: Math.min(builtin.profile.durationMs, maxMs) });
+  return { result, findings: findingsOf(result) };
+}
+
+const ofKind = (findings: Finding[], kind: string, endpoint?: string) =>
+  findings.filter((finding) => finding.kind === kind && (endpoint === undefined || finding.endpoint === endpoint));
+
+describe('the built-in profiles', () => {
+  it('include the teaching scenarios', () => {
+    expect([...byName.keys()]).toEqual(
+      expect.arrayContaining([
+        'nagle-delayed-ack',
+        'linger-abortive-close',
+        'half-close',
+        'slow-reader-backpressure',
+        'buffer-sizes',
+        'udp-boundaries',
+        'select-fd-limit',
+        'io-model-shootout',
+      ]),
+    );
+  });
+
+  it.each(builtins.map((builtin) => [builtin.name, builtin] as [string, BuiltinProfile]))('%s parses, points at the schema and says what to conclude', async (_, builtin) => {
+    const raw = JSON.parse(await import('node:fs/promises').then((fs) => fs.readFile(builtin.path, 'utf8'))) as { $schema?: string };
+    expect(raw.$schema).toBe('../schemas/profile.schema.json');
+    expect(builtin.profile.description.length).toBeGreaterThan(100);
+    expect(firstSentence(builtin.profile.description).length).toBeLessThan(builtin.profile.description.length);
+  });
+
+  it('resolves a name to its file and names the built-ins for an unknown one', async () => {
+    expect(await builtinProfilePath('half-close')).toBe(byName.get('half-close')!.path);
+    const failure = await builtinProfilePath('no-such-profile').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UnknownProfileError);
+    expect((failure as Error).message).toContain('half-close');
+  });
+
+  it('nagle-delayed-ack: finds the stall on the Nagle client only', async () => {
+    const { result, findings } = await findingsOfRun('nagle-delayed-ack');
+    const [stall] = ofKind(findings, 'nagle-delayed-ack');
+    expect(stall?.endpoint).toBe('client');
+    expect(stall?.figures.p50Ms).toBeGreaterThanOrEqual(30);
+    expect(ofKind(findings, 'nagle-delayed-ack', 'client-nodelay')).toEqual([]);
+    expect(result.endpoints.find((endpoint) => endpoint.id === 'client-nodelay')?.latencyUs?.p50).toBeLessThan(1000);
+  });
+
+  it('linger-abortive-close: finds the discarded bytes and the peer reset', async () => {
+    const { findings } = await findingsOfRun('linger-abortive-close');
+    const [close] = ofKind(findings, 'abortive-close', 'client');
+    expect(close?.severity).toBe('problem');
+    expect(close?.figures.discardedBytes).toBeGreaterThan(0);
+    const [reset] = ofKind(findings, 'reset', 'server');
+    expect(reset?.figures.code).toBe('ECONNRESET');
+    expect(reset?.detail).toContain('abortively');
+  });
+
+  it('half-close: finds data received after the client\'s own FIN', async () => {
+    const { findings } = await findingsOfRun('half-close');
+    const [halfClose] = ofKind(findings, 'half-close', 'client');
+    expect(halfClose?.figures.bytesAfterShutdown).toBeGreaterThan(0);
+    expect(ofKind(findings, 'reset')).toEqual([]);
+  });
+
+  it('slow-reader-backpressure: finds receiver-limited time', async () => {
+    const { findings } = await findingsOfRun('slow-reader-backpressure');
+    const [limited] = ofKind(findings, 'receiver-limited', 'client');
+    expect(limited?.figures.maxKernelSendQueueBytes).toBeGreaterThan(100_000);
+  });
+
+  it('buffer-sizes: finds the doubling, and the cap or the doubling on the oversized buffer', async () => {
+    const { findings } = await findingsOfRun('buffer-sizes');
+    const [doubled] = ofKind(findings, 'buffer-doubled', 'client');
+    expect(doubled?.figures).toMatchObject({ requestedSndBufBytes: 65536, appliedSndBufBytes: 131072, requestedRcvBufBytes: 32768, appliedRcvBufBytes: 65536 });
+    // 64 MiB passes net.core.wmem_max only on a machine tuned for it.
+    expect([...ofKind(findings, 'option-not-applied', 'server'), ...ofKind(findings, 'buffer-doubled', 'server')]).toHaveLength(1);
+  });
+
+  it('udp-boundaries: finds datagram sizes kept over UDP and not over TCP', async () => {
+    const { findings } = await findingsOfRun('udp-boundaries');
+    const [datagrams] = ofKind(findings, 'datagram-boundaries', 'udp-server');
+    expect(datagrams?.figures).toMatchObject({ datagramBytes: 1200 });
+    expect(ofKind(findings, 'stream-boundaries', 'tcp-server')).toHaveLength(1);
+  });
+
+  it('select-fd-limit: finds the FD_SETSIZE refusals', async () => {
+    const { findings } = await findingsOfRun('select-fd-limit', 2000);
+    const [refusals] = ofKind(findings, 'fd-setsize', 'server');
+    expect(refusals?.figures.connectionsRefused).toBeGreaterThan(0);
+    expect(refusals?.figures.fdSetSize).toBe(1024);
+  });
+
+  it('io-model-shootout: every model answers, and nothing is wrong', async () => {
+    const { result, findings } = await findingsOfRun('io-model-shootout');
+    for (const model of ['blocking', 'select', 'epoll']) {
+      expect(result.endpoints.find((endpoint) => endpoint.id === `${model}-client`)?.counters.messages).toBeGreaterThan(100);
+    }
+    expect(findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
+  });
+
+  it('echo-epoll: the baseline has no problems', async () => {
+    const { findings } = await findingsOfRun('echo-epoll', 1000);
+    expect(findings.filter((finding) => finding.severity === 'problem')).toEqual([]);
+  });
+});
