@@ -2,7 +2,7 @@
 // happened in plain words and carries the figures it was drawn from. Pure: a result in, findings out.
 import { z } from 'zod';
 import type { EndpointSpec } from './profile.js';
-import type { CaptureEntry, ConnectionResult, ConnectionSample, EndpointResult, RunResult, TcpInfo } from './result.js';
+import type { CaptureEntry, ConnectionEvent, ConnectionResult, ConnectionSample, EndpointResult, RunResult, TcpInfo } from './result.js';
 
 export const findingSeverities = ['problem', 'warning', 'info'] as const;
 export type FindingSeverity = (typeof findingSeverities)[number];
@@ -27,7 +27,9 @@ const limitedShareMin = 0.2;
 const limitedBusyMinUs = 100_000;
 /** A connection that stays in CLOSE_WAIT longer than this after the peer's FIN was left half-open. */
 const halfOpenMinMs = 500;
-/** Fewer captured reads than this say nothing about message boundaries. */
+/** Events within this long before a run's last event happened while it stopped. */
+const teardownMs = 100;
+/** Fewer captured reads (or writes) than this say nothing about message boundaries. */
 const boundaryMinReads = 10;
 
 /**
@@ -68,7 +70,18 @@ class RunContext {
   private readonly byAddresses = new Map<string, { endpoint: EndpointResult; connection: ConnectionResult }>();
   private captureByConnection: Map<number, CaptureEntry[]> | null = null;
 
+  /**
+   * About when the run stopped: the engine closes every socket at the stop, so the run's last
+   * events are its teardown. Events this close to the end belong to it.
+   */
+  readonly stopMs: number;
+
   constructor(readonly result: RunResult) {
+    let lastEventMs = 0;
+    for (const endpoint of result.endpoints) {
+      for (const connection of endpoint.connections) for (const event of connection.events) lastEventMs = Math.max(lastEventMs, event.atMs);
+    }
+    this.stopMs = lastEventMs - teardownMs;
     for (const endpoint of result.endpoints) {
       for (const connection of endpoint.connections) {
         if (connection.local && connection.remote) this.byAddresses.set(`${connection.local}|${connection.remote}`, { endpoint, connection });
@@ -245,30 +258,55 @@ function abortiveCloses(endpoint: EndpointResult): Finding[] {
 
 function resets(endpoint: EndpointResult, context: RunContext): Finding[] {
   if (endpoint.transport !== 'tcp') return [];
-  const reset = endpoint.connections.flatMap((connection) => {
+  const during: { connection: ConnectionResult; event: ConnectionEvent }[] = [];
+  const atStop: { connection: ConnectionResult; event: ConnectionEvent }[] = [];
+  for (const connection of endpoint.connections) {
     const event = connection.events.find((candidate) => candidate.type === 'reset');
-    return event ? [{ connection, event }] : [];
-  });
-  const first = reset[0];
-  if (!first) return [];
-  const peer = context.peerOf(first.connection);
-  const peerAbortive = peer?.connection.events.find((event) => event.type === 'closed' && event.abortive === true);
-  const cause = peerAbortive
-    ? `${peer!.endpoint.id} closed its end abortively (linger 0) at ${Math.round(peerAbortive.atMs)} ms`
-    : 'the peer closed abortively, closed with unread data, or no longer knew the connection';
-  const code = first.event.code ?? 'ECONNRESET';
-  const which = reset.length === 1 ? `Connection ${first.connection.index}` : `${reset.length} connections, the first`;
-  return [
-    finding(
-      'problem',
-      'reset',
-      endpoint,
-      first.connection,
-      `The peer reset ${plural(reset.length, 'connection')} of ${endpoint.id}.`,
-      `${which} got ${code} at ${Math.round(first.event.atMs)} ms: ${cause}. Whatever was still in flight towards ${endpoint.id} is lost.`,
-      { resets: reset.length, code, atMs: Math.round(first.event.atMs) },
-    ),
-  ];
+    if (!event) continue;
+    // When a run stops, the engine closes every socket; a peer that still had an echo to read
+    // resets the connection. That is the teardown, not the scenario.
+    const peerClose = context.peerOf(connection)?.connection.events.find((candidate) => candidate.type === 'closed');
+    const teardown = event.atMs >= context.stopMs && peerClose?.abortive !== true;
+    (teardown ? atStop : during).push({ connection, event });
+  }
+  const findings: Finding[] = [];
+  const first = during[0];
+  if (first) {
+    const peer = context.peerOf(first.connection);
+    const peerAbortive = peer?.connection.events.find((event) => event.type === 'closed' && event.abortive === true);
+    const cause = peerAbortive
+      ? `${peer!.endpoint.id} closed its end abortively (linger 0) at ${Math.round(peerAbortive.atMs)} ms`
+      : 'the peer closed abortively, closed with data it had not read, or no longer knew the connection';
+    const code = first.event.code ?? 'ECONNRESET';
+    const which = during.length === 1 ? `Connection ${first.connection.index}` : `${during.length} connections, the first`;
+    findings.push(
+      finding(
+        'problem',
+        'reset',
+        endpoint,
+        first.connection,
+        `The peer reset ${plural(during.length, 'connection')} of ${endpoint.id}.`,
+        `${which} got ${code} at ${Math.round(first.event.atMs)} ms: ${cause}. Whatever was still in flight towards ${endpoint.id} is lost.`,
+        { resets: during.length, code, atMs: Math.round(first.event.atMs) },
+      ),
+    );
+  }
+  const last = atStop[0];
+  if (last) {
+    findings.push(
+      finding(
+        'info',
+        'reset-at-stop',
+        endpoint,
+        last.connection,
+        `${plural(atStop.length, 'connection')} of ${endpoint.id} ended with a reset when the run stopped.`,
+        `The run stopped at about ${Math.round(context.stopMs)} ms and closed its sockets while data was still on the way; ` +
+          'a socket closed with unread data sends a reset instead of a FIN, so these resets come from the stop, not from the scenario.',
+        { resets: atStop.length, code: last.event.code ?? 'ECONNRESET', atMs: Math.round(last.event.atMs) },
+      ),
+    );
+  }
+  return findings;
 }
 
 function nagleStall(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
@@ -411,29 +449,37 @@ function worstOf(limited: LimitEvidence[]): LimitEvidence | undefined {
 function retransmissions(endpoint: EndpointResult): Finding[] {
   if (endpoint.transport !== 'tcp') return [];
   let total = 0;
+  let dataSegments = 0;
   let connections = 0;
   let worst: { connection: ConnectionResult; retrans: number } | undefined;
   for (const connection of endpoint.connections) {
-    const retrans = lastTcp(connection)?.totalRetrans ?? 0;
+    const tcp = lastTcp(connection);
+    const retrans = tcp?.totalRetrans ?? 0;
+    dataSegments += tcp?.dataSegsOut ?? tcp?.segsOut ?? 0;
     if (retrans <= 0) continue;
     total += retrans;
     connections += 1;
     if (!worst || retrans > worst.retrans) worst = { connection, retrans };
   }
   if (!worst) return [];
-  const loopback = isLoopback(worst.connection.remote);
+  const share = dataSegments > 0 ? total / dataSegments : null;
+  const figures: Finding['figures'] = { retransmittedSegments: total, connections, mostOnOneConnection: worst.retrans };
+  if (share !== null) figures.retransmittedPercent = Math.round(share * 10000) / 100;
+  const cause = isLoopback(worst.connection.remote)
+    ? 'Loopback loses nothing on the way, so a timer fired at the sender: a tail-loss probe or a retransmission timeout while the peer was slow to acknowledge (a delayed ACK, a closed window) or dropped data from a full receive buffer.'
+    : 'Segments were lost or their ACKs came too late, and each loss costs the sender a timeout or a smaller window.';
   return [
     finding(
-      'warning',
+      // A stray probe among thousands of segments is worth knowing; one in a hundred slows the stream.
+      share !== null && share < 0.01 ? 'info' : 'warning',
       'retransmissions',
       endpoint,
       worst.connection,
       `${endpoint.id} retransmitted ${plural(total, 'segment')}.`,
-      `${plural(connections, 'connection')} had to send data again (the most, ${worst.retrans}, on connection ${worst.connection.index}). ` +
-        (loopback
-          ? 'Loopback loses nothing on the way, so the cause is at the ends: a receive buffer that had to drop data, or a retransmission timer that fired while the peer\'s window was closed.'
-          : 'Segments were lost or their ACKs came too late, and each loss costs the sender a timeout or a slowed window.'),
-      { retransmittedSegments: total, connections, mostOnOneConnection: worst.retrans },
+      `${plural(connections, 'connection')} sent data again (the most, ${worst.retrans}, on connection ${worst.connection.index})` +
+        (share !== null ? `, ${figures.retransmittedPercent}% of the data segments sent` : '') +
+        `. ${cause}`,
+      figures,
     ),
   ];
 }
@@ -650,7 +696,7 @@ function streamBoundaries(endpoint: EndpointResult, context: RunContext): Findin
     larger += connectionLarger;
     if (!example && connectionSmaller + connectionLarger > 0) example = connection;
   }
-  if (writeBytes === null || reads < boundaryMinReads || smaller + larger < Math.max(1, reads * 0.1)) return [];
+  if (writeBytes === null || writes < boundaryMinReads || reads < boundaryMinReads || smaller + larger < Math.max(1, reads * 0.1)) return [];
   return [
     finding(
       'info',

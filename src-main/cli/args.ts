@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 import { UsageError, errorCode } from './exit-codes.js';
 
-export const commandNames = ['run', 'report', 'help'] as const;
+export const commandNames = ['run', 'report', 'profiles', 'help'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface RunArguments {
-  profilePath: string;
+  /** The profile file named on the command line; undefined when --profile names a built-in one. */
+  profilePath: string | undefined;
+  /** From --profile: a built-in profile, found in the package's profiles/ folder. */
+  profileName: string | undefined;
   /** From --duration; undefined keeps the profile's durationMs. */
   durationMs: number | undefined;
   /** From --out; undefined prints a summary instead, "-" writes the JSON to stdout. */
@@ -25,7 +28,8 @@ export interface ReportArguments {
 export type CommandLine =
   | { command: 'help'; topic: CommandName | null }
   | { command: 'run'; args: RunArguments }
-  | { command: 'report'; args: ReportArguments };
+  | { command: 'report'; args: ReportArguments }
+  | { command: 'profiles' };
 
 /** The longest run a profile may ask for (profile.ts allows durationMs up to 24 hours). */
 const maxDurationMs = 24 * 3600 * 1000;
@@ -39,6 +43,7 @@ const runOptions = {
   duration: { type: 'string', short: 'd' },
   out: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
+  profile: { type: 'string', short: 'p' },
 } as const satisfies OptionSpecs;
 const reportOptions = {
   ...helpOption,
@@ -62,6 +67,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       return parseRun(rest);
     case 'report':
       return parseReport(rest);
+    case 'profiles':
+      return parseProfiles(rest);
     case 'help':
       return parseHelp(rest);
   }
@@ -80,7 +87,14 @@ function parseHelp(argv: readonly string[]): CommandLine {
 function parseRun(argv: readonly string[]): CommandLine {
   const { values, positionals } = parseStrict(argv, runOptions, 'run');
   if (values.help) return { command: 'help', topic: 'run' };
-  if (positionals.length === 0) throw new UsageError('missing the profile: sockscope run PROFILE.json', 'run');
+  const profileName = values.profile;
+  if (profileName === '') throw new UsageError('--profile needs a name; "sockscope profiles" lists them', 'run');
+  if (profileName !== undefined && positionals.length > 0) {
+    throw new UsageError(`run takes a profile file or --profile NAME, not both: ${positionals.join(' ')} and --profile ${profileName}`, 'run');
+  }
+  if (profileName === undefined && positionals.length === 0) {
+    throw new UsageError('missing the profile: sockscope run PROFILE.json, or a built-in one with sockscope run --profile NAME', 'run');
+  }
   if (positionals.length > 1) {
     throw new UsageError(`run takes one profile, got ${positionals.length}: ${positionals.join(' ')}`, 'run');
   }
@@ -89,7 +103,8 @@ function parseRun(argv: readonly string[]): CommandLine {
   return {
     command: 'run',
     args: {
-      profilePath: positionals[0] as string,
+      profilePath: positionals[0],
+      profileName,
       durationMs: values.duration === undefined ? undefined : parseDurationSeconds(values.duration),
       outPath: out,
       quiet: values.quiet ?? false,
@@ -110,6 +125,13 @@ function parseReport(argv: readonly string[]): CommandLine {
     command: 'report',
     args: { resultPath: positionals[0] as string, csvDirectory: values.csv, pcapngPath: values.pcapng },
   };
+}
+
+function parseProfiles(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, helpOption, 'profiles');
+  if (values.help) return { command: 'help', topic: 'profiles' };
+  if (positionals.length > 0) throw new UsageError(`profiles takes no arguments, got ${positionals.join(' ')}`, 'profiles');
+  return { command: 'profiles' };
 }
 
 /** Reads --duration: decimal seconds ("10", "0.5"), returned in whole milliseconds. */

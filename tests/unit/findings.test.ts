@@ -273,8 +273,10 @@ describe('findingsOf', () => {
 
     it('counts retransmissions from the last TCP sample', () => {
       const finding = only(sender({ totalRetrans: 3 }), 'retransmissions');
-      expect(finding.figures).toMatchObject({ retransmittedSegments: 3, connections: 1 });
+      expect(finding).toMatchObject({ severity: 'warning', figures: { retransmittedSegments: 3, connections: 1, retransmittedPercent: 60 } });
       expect(finding.detail).toContain('Loopback');
+      // One probe among ten thousand data segments is worth knowing, not a warning.
+      expect(only(sender({ totalRetrans: 1, dataSegsOut: 10_000 }), 'retransmissions')).toMatchObject({ severity: 'info', figures: { retransmittedPercent: 0.01 } });
       expect(kinds(sender({ totalRetrans: 0 }))).not.toContain('retransmissions');
     });
   });
@@ -303,6 +305,15 @@ describe('findingsOf', () => {
       expect(reset).toMatchObject({ severity: 'problem', endpoint: 'server', connection: 2 });
       expect(reset.figures).toMatchObject({ resets: 1, code: 'ECONNRESET', atMs: 1037 });
       expect(reset.detail).toContain('client closed its end abortively');
+    });
+
+    it('tells resets caused by the stop of the run from resets during it', () => {
+      const [server, client] = healthyPair();
+      client!.connections[0]!.events = [{ atMs: 1, type: 'open' }, { atMs: 1998, type: 'closed', abortive: false }];
+      server!.connections[0]!.events = [{ atMs: 1, type: 'open' }, { atMs: 1999, type: 'reset', code: 'ECONNRESET' }, { atMs: 2000, type: 'closed', abortive: false }];
+      const findings = findingsOf(resultOf({ endpoints: [server!, client!] }));
+      expect(kinds(findings)).toEqual(['reset-at-stop']);
+      expect(findings[0]).toMatchObject({ severity: 'info', endpoint: 'server', figures: { resets: 1, code: 'ECONNRESET' } });
     });
 
     it('calls an abortive close with empty queues a warning', () => {
@@ -425,6 +436,9 @@ describe('findingsOf', () => {
       const reads = [3000, 3000, 3000, 3000, 3000, 3000, 3000, 3000, 3000, 3000, 600, 5400].map((bytes, index) => entry('server', 2, 'read', bytes, index * 5000 + 100));
       const finding = only(findingsOf(resultOf({ endpoints: [server!, client!], capture: [...writes, ...reads] })), 'stream-boundaries');
       expect(finding.figures).toEqual({ writeBytes: 1200, writes: 30, reads: 12, readsSmaller: 1, readsLarger: 11 });
+      // Too few writes to speak of boundaries: one large write read in pieces is no finding.
+      const oneWrite = [entry('client', 1, 'write', 36000, 0), ...reads];
+      expect(kinds(findingsOf(resultOf({ endpoints: [server!, client!], capture: oneWrite })))).not.toContain('stream-boundaries');
       // Reads that match the writes one for one say nothing.
       const matching = writes.map((write) => entry('server', 2, 'read', 1200, write.atUs + 50));
       expect(kinds(findingsOf(resultOf({ endpoints: [server!, client!], capture: [...writes, ...matching] })))).not.toContain('stream-boundaries');

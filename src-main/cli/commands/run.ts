@@ -1,19 +1,22 @@
 import { stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { findingsOf } from '../../../src-shared/findings.js';
 import type { Profile } from '../../../src-shared/profile.js';
 import type { RunResult } from '../../../src-shared/result.js';
 import { loadProfileFile } from '../../engine/profile-file.js';
+import { UnknownProfileError, builtinProfilePath } from '../../engine/profile-library.js';
 import { runProfile } from '../../engine/run.js';
 import type { RunArguments } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { CliFailure, ExitCode, type ExitCodeValue, errorCode, isValidationError, withCode } from '../exit-codes.js';
+import { CliFailure, ExitCode, type ExitCodeValue, UsageError, errorCode, isValidationError, withCode } from '../exit-codes.js';
+import { formatFindings } from '../findings-text.js';
 import { ProgressLine } from '../progress-line.js';
 import { formatSummary } from '../summary.js';
 
 /** `sockscope run`: loads the profile, runs it, then writes the result or prints its summary. */
 export async function runCommand(args: RunArguments, io: CliIo): Promise<ExitCodeValue> {
   if (args.outPath !== undefined && args.outPath !== '-') await checkOutputPath(args.outPath);
-  const profile = await loadProfile(args.profilePath);
+  const profile = await loadProfile(await profileFile(args));
 
   const progressLine = io.stderr.isTTY && !args.quiet ? new ProgressLine(io.stderr) : null;
   const controller = new AbortController();
@@ -49,6 +52,20 @@ async function checkOutputPath(outPath: string): Promise<void> {
   if (!parent?.isDirectory()) throw new CliFailure(ExitCode.usage, `--out ${outPath}: the directory ${directory} does not exist`);
 }
 
+/** The file to load: the one named on the command line, or the built-in profile's for --profile. */
+async function profileFile(args: RunArguments): Promise<string> {
+  if (args.profileName === undefined) {
+    if (args.profilePath === undefined) throw new UsageError('missing the profile: sockscope run PROFILE.json', 'run');
+    return args.profilePath;
+  }
+  try {
+    return await builtinProfilePath(args.profileName);
+  } catch (error) {
+    if (error instanceof UnknownProfileError) throw new CliFailure(ExitCode.usage, `${error.message} ("sockscope profiles" says what each shows)`);
+    throw error;
+  }
+}
+
 async function loadProfile(path: string): Promise<Profile> {
   try {
     return await loadProfileFile(path);
@@ -70,7 +87,7 @@ function runFailure(error: unknown, profile: Profile): unknown {
 
 async function writeResult(result: RunResult, args: RunArguments, io: CliIo): Promise<void> {
   if (args.outPath === undefined) {
-    io.stdout.write(formatSummary(result));
+    io.stdout.write(`${formatSummary(result)}\n${formatFindings(findingsOf(result))}`);
     return;
   }
   const json = `${JSON.stringify(result, null, 2)}\n`;
