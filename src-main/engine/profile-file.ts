@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { migrateProfile } from '../../src-shared/profile-migration.js';
 import { profileSchema, type Profile } from '../../src-shared/profile.js';
 import { ValidationError, parseOrThrow } from '../../src-shared/validation.js';
 
@@ -8,6 +9,10 @@ export async function loadProfileFile(path: string): Promise<Profile> {
   return parseProfileText(text, path);
 }
 
+/**
+ * Parses a profile, brings an older `schema` version up to the current one
+ * (src-shared/profile-migration.ts), then validates it. Throws a ValidationError naming every bad field.
+ */
 export function parseProfileText(text: string, name = 'the profile'): Profile {
   let json: unknown;
   try {
@@ -18,7 +23,8 @@ export function parseProfileText(text: string, name = 'the profile'): Profile {
     const where = position ? lineAndColumn(text, Number(position[1])) : '';
     throw new ValidationError(name, [{ path: '(root)', message: `not valid JSON${where}: ${message}` }]);
   }
-  return parseOrThrow(profileSchema, json, name);
+  const { profile, migratedFrom } = migrateProfile(json, name);
+  return parseOrThrow(profileSchema, profile, migratedFrom === null ? name : `${name} (migrated from ${migratedFrom})`);
 }
 
 function lineAndColumn(text: string, offset: number): string {
