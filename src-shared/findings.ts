@@ -57,6 +57,7 @@ export function findingsOf(result: RunResult): Finding[] {
       ...streamBoundaries(endpoint, context),
     );
   }
+  findings.push(...modelComparison(context));
   const order = (finding: Finding) => findingSeverities.indexOf(finding.severity);
   const endpointOrder = (finding: Finding) => result.endpoints.findIndex((endpoint) => endpoint.id === finding.endpoint);
   return findings
@@ -716,6 +717,60 @@ function sentence(text: string): string {
   return /[.!?]$/.test(text) ? text : `${text}.`;
 }
 
+/**
+ * Clients with the same workload, connections and options against servers of different I/O models:
+ * the comparison the profile was made for, side by side.
+ */
+function modelComparison(context: RunContext): Finding[] {
+  const groups = new Map<string, { client: EndpointResult; server: EndpointResult }[]>();
+  for (const client of context.result.endpoints) {
+    const spec = context.specOf(client.id);
+    if (client.role !== 'client' || !spec?.connect || !('endpoint' in spec.connect) || !client.latencyUs || client.latencyUs.count === 0) continue;
+    const serverId = spec.connect.endpoint;
+    const server = context.result.endpoints.find((endpoint) => endpoint.id === serverId);
+    const serverSpec = context.specOf(serverId);
+    if (!server || !serverSpec) continue;
+    const key = JSON.stringify([spec.transport, spec.model, spec.connections, spec.options, spec.workload, serverSpec.workload, serverSpec.options, serverSpec.threads]);
+    const group = groups.get(key);
+    if (group) group.push({ client, server });
+    else groups.set(key, [{ client, server }]);
+  }
+  const findings: Finding[] = [];
+  for (const group of groups.values()) {
+    const models = new Set(group.map(({ server }) => server.model));
+    if (group.length < 2 || models.size !== group.length) continue;
+    const figures: Finding['figures'] = {};
+    const latencies: string[] = [];
+    const wakeups: string[] = [];
+    for (const { client, server } of group) {
+      const latency = client.latencyUs!;
+      Object.assign(figures, {
+        [`${server.model}P50Ms`]: ms3(latency.p50),
+        [`${server.model}P99Ms`]: ms3(latency.p99),
+        [`${server.model}Messages`]: client.counters.messages,
+        [`${server.model}ServerWakeups`]: server.counters.wakeups,
+      });
+      latencies.push(`${server.model} ${ms3(latency.p50)}/${ms3(latency.p99)} ms`);
+      wakeups.push(`${server.model} ${server.counters.wakeups}`);
+    }
+    const first = group[0]!.client;
+    findings.push(
+      finding(
+        'info',
+        'model-comparison',
+        first,
+        undefined,
+        `The same load ran against ${group.length} I/O models.`,
+        `Round trips p50/p99: ${latencies.join(', ')}; server wakeups: ${wakeups.join(', ')}. ` +
+          'Where the round trips are alike, what differs is the cost: a thread per connection for blocking, one thread for select and epoll.',
+        figures,
+      ),
+    );
+  }
+  return findings;
+}
+
+const ms3 = (us: number): number => Math.round(us) / 1000;
 const round1 = (value: number): number => Math.round(value * 10) / 10;
 
 function capitalize(text: string): string {

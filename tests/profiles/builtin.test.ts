@@ -108,6 +108,8 @@ describe('the built-in profiles', () => {
       expect(result.endpoints.find((endpoint) => endpoint.id === `${model}-client`)?.counters.messages).toBeGreaterThan(100);
     }
     expect(findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
+    const [comparison] = ofKind(findings, 'model-comparison');
+    expect(Object.keys(comparison?.figures ?? {})).toEqual(expect.arrayContaining(['blockingP50Ms', 'selectP50Ms', 'epollP50Ms']));
   });
 
   it('echo-epoll: the baseline has no problems', async () => {

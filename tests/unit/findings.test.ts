@@ -127,11 +127,13 @@ interface Scenario {
   /** Profile workloads by endpoint id (default: echo for servers, ping-pong for clients). */
   workloads?: Record<string, EndpointInput['workload']>;
   actions?: ActionSpec[];
+  /** The server each client connects to, by id (default: the first server). */
+  connects?: Record<string, string>;
   capture?: CaptureEntry[];
   elapsedMs?: number;
 }
 
-function resultOf({ endpoints, workloads = {}, actions = [], capture = [], elapsedMs = 2000 }: Scenario): RunResult {
+function resultOf({ endpoints, workloads = {}, actions = [], connects = {}, capture = [], elapsedMs = 2000 }: Scenario): RunResult {
   const profile = profileSchema.parse({
     schema: 'sockscope.profile/1',
     name: 'hand-built',
@@ -141,7 +143,7 @@ function resultOf({ endpoints, workloads = {}, actions = [], capture = [], elaps
       role: result.role,
       transport: result.transport,
       model: 'epoll',
-      ...(result.role === 'server' ? { listen: { host: '127.0.0.1', port: 0 } } : { connect: { endpoint: endpoints.find((other) => other.role === 'server')!.id } }),
+      ...(result.role === 'server' ? { listen: { host: '127.0.0.1', port: 0 } } : { connect: { endpoint: connects[result.id] ?? endpoints.find((other) => other.role === 'server')!.id } }),
       workload: workloads[result.id] ?? (result.role === 'server' ? { kind: 'echo' } : { kind: result.transport === 'udp' ? 'bulk' : 'ping-pong' }),
     })),
     actions,
@@ -443,6 +445,23 @@ describe('findingsOf', () => {
       const matching = writes.map((write) => entry('server', 2, 'read', 1200, write.atUs + 50));
       expect(kinds(findingsOf(resultOf({ endpoints: [server!, client!], capture: [...writes, ...matching] })))).not.toContain('stream-boundaries');
     });
+  });
+
+  it('compares the same load against servers of different I/O models', () => {
+    const models = ['blocking', 'select', 'epoll'];
+    const latency = (p50: number) => ({ count: 1000, p50, p90: p50 * 2, p99: p50 * 4, max: p50 * 8, mean: p50 });
+    const endpoints = [
+      ...models.map((model, index) => endpoint(`server${index}`, { model, counters: counters({ wakeups: 100 * (index + 1) }) })),
+      ...models.map((model, index) => endpoint(`client${index}`, { latencyUs: latency(300 + index * 20), counters: counters({ messages: 5000 + index }) })),
+    ];
+    const connects = { client0: 'server0', client1: 'server1', client2: 'server2' };
+    const finding = only(findingsOf(resultOf({ endpoints, connects })), 'model-comparison');
+    expect(finding).toMatchObject({ severity: 'info', endpoint: 'client0' });
+    expect(finding.figures).toMatchObject({ blockingP50Ms: 0.3, selectP50Ms: 0.32, epollP50Ms: 0.34, epollServerWakeups: 300, selectMessages: 5001 });
+    // Different loads are no comparison.
+    const workloads = { client2: { kind: 'ping-pong' as const, messageBytes: 1000 } };
+    expect(kinds(findingsOf(resultOf({ endpoints, connects, workloads })))).toEqual(['model-comparison']);
+    expect(only(findingsOf(resultOf({ endpoints, connects, workloads })), 'model-comparison').figures).not.toHaveProperty('epollP50Ms');
   });
 
   it('puts problems first, and gives every finding a sentence title, a detail and figures', () => {
