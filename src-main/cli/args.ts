@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError, errorCode } from './exit-codes.js';
 
-export const commandNames = ['run', 'report', 'profiles', 'help'] as const;
+export const commandNames = ['run', 'report', 'compare', 'profiles', 'help'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface RunArguments {
@@ -14,6 +14,8 @@ export interface RunArguments {
   /** From --out; undefined prints a summary instead, "-" writes the JSON to stdout. */
   outPath: string | undefined;
   quiet: boolean;
+  /** From --report: the HTML report to write at the end of the run. */
+  reportPath: string | undefined;
 }
 
 export interface ReportArguments {
@@ -22,6 +24,13 @@ export interface ReportArguments {
   csvDirectory: string | undefined;
   /** From --pcapng: the capture file to write. */
   pcapngPath: string | undefined;
+  /** From --html: the HTML report to write. */
+  htmlPath: string | undefined;
+}
+
+export interface CompareArguments {
+  /** Two or more result files; the first is the base the others are compared against. */
+  resultPaths: string[];
 }
 
 /** What the command line asks for. `help` with topic null is the top-level help. */
@@ -29,6 +38,7 @@ export type CommandLine =
   | { command: 'help'; topic: CommandName | null }
   | { command: 'run'; args: RunArguments }
   | { command: 'report'; args: ReportArguments }
+  | { command: 'compare'; args: CompareArguments }
   | { command: 'profiles' };
 
 /** The longest run a profile may ask for (profile.ts allows durationMs up to 24 hours). */
@@ -44,11 +54,13 @@ const runOptions = {
   out: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
   profile: { type: 'string', short: 'p' },
+  report: { type: 'string' },
 } as const satisfies OptionSpecs;
 const reportOptions = {
   ...helpOption,
   csv: { type: 'string' },
   pcapng: { type: 'string' },
+  html: { type: 'string' },
 } as const satisfies OptionSpecs;
 
 /** Parses the arguments after `sockscope`; throws a UsageError that names what was wrong. */
@@ -67,6 +79,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       return parseRun(rest);
     case 'report':
       return parseReport(rest);
+    case 'compare':
+      return parseCompare(rest);
     case 'profiles':
       return parseProfiles(rest);
     case 'help':
@@ -100,6 +114,7 @@ function parseRun(argv: readonly string[]): CommandLine {
   }
   const out = values.out;
   if (out === '') throw new UsageError('--out needs a file name (or "-" for stdout)', 'run');
+  if (values.report === '') throw new UsageError('--report needs a file name, such as report.html', 'run');
   return {
     command: 'run',
     args: {
@@ -108,6 +123,7 @@ function parseRun(argv: readonly string[]): CommandLine {
       durationMs: values.duration === undefined ? undefined : parseDurationSeconds(values.duration),
       outPath: out,
       quiet: values.quiet ?? false,
+      reportPath: values.report,
     },
   };
 }
@@ -121,10 +137,20 @@ function parseReport(argv: readonly string[]): CommandLine {
   }
   if (values.csv === '') throw new UsageError('--csv needs a directory name', 'report');
   if (values.pcapng === '') throw new UsageError('--pcapng needs a file name', 'report');
+  if (values.html === '') throw new UsageError('--html needs a file name', 'report');
   return {
     command: 'report',
-    args: { resultPath: positionals[0] as string, csvDirectory: values.csv, pcapngPath: values.pcapng },
+    args: { resultPath: positionals[0] as string, csvDirectory: values.csv, pcapngPath: values.pcapng, htmlPath: values.html },
   };
+}
+
+function parseCompare(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, helpOption, 'compare');
+  if (values.help) return { command: 'help', topic: 'compare' };
+  if (positionals.length < 2) {
+    throw new UsageError(`compare takes two or more results, got ${positionals.length}: sockscope compare A.json B.json [...]`, 'compare');
+  }
+  return { command: 'compare', args: { resultPaths: positionals } };
 }
 
 function parseProfiles(argv: readonly string[]): CommandLine {

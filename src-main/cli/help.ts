@@ -14,7 +14,8 @@ Runs TCP and UDP servers and clients through a native socket engine and reports 
 Commands:
   run PROFILE.json     run a profile and report bytes, throughput, latency, errors and findings
   run --profile NAME   run a built-in profile
-  report RESULT.json   summarize a result, or export it as CSV files and a pcapng capture
+  report RESULT.json   summarize a result, or export it as CSV files, a pcapng capture or an HTML page
+  compare RESULTS...   compare results side by side per endpoint, changes against the first
   profiles             list the built-in profiles and what each shows
   help [COMMAND]       show the help of a command
 
@@ -26,8 +27,8 @@ ${exitCodes}
 "sockscope COMMAND --help" shows the options of a command.
 `;
 
-const run = `Usage: sockscope run PROFILE.json [--duration SECONDS] [--out RESULT.json] [--quiet]
-       sockscope run --profile NAME [--duration SECONDS] [--out RESULT.json] [--quiet]
+const run = `Usage: sockscope run PROFILE.json [--duration SECONDS] [--out RESULT.json] [--report FILE.html] [--quiet]
+       sockscope run --profile NAME [--duration SECONDS] [--out RESULT.json] [--report FILE.html] [--quiet]
 
 Runs the servers and clients of a profile on this machine. On a terminal, a progress line shows the
 elapsed time, bytes in and out, connections open/total, latency p50/p99 so far and errors. Ctrl-C
@@ -40,6 +41,7 @@ Options:
   -d, --duration SECONDS   run this long instead of the profile's durationMs (10, 0.5)
   -o, --out RESULT.json    write the whole result as JSON to this file ("-": to stdout);
                            without --out, a summary table is printed
+      --report FILE.html   also write the HTML report of the run (as "sockscope report --html")
   -q, --quiet              no progress line and no note about the written file
   -h, --help               show this help
 
@@ -49,7 +51,7 @@ package's profiles/ folder.
 ${exitCodes}
 `;
 
-const report = `Usage: sockscope report RESULT.json [--csv DIR] [--pcapng FILE]
+const report = `Usage: sockscope report RESULT.json [--csv DIR] [--pcapng FILE] [--html FILE]
 
 Reads a result written by "sockscope run --out". Without options, prints its summary table.
 
@@ -60,7 +62,24 @@ Options:
   --pcapng FILE   write the capture as a pcapng file for Wireshark or tshark: one exported PDU
                   per read or write, with addresses, ports and the first bytes of the payload
                   (frame length = the real size, captured length = the bytes kept)
+  --html FILE     write a self-contained HTML page that opens offline in any browser: profile,
+                  environment, findings, charts of throughput, kernel queues and RTT, latency,
+                  counters, connection timelines with their TCP states, and the first bytes of
+                  the stream; it runs no scripts and loads nothing
   -h, --help      show this help
+
+${exitCodes}
+`;
+
+const compare = `Usage: sockscope compare A.json B.json [MORE.json...]
+
+Shows results of "sockscope run --out" side by side: a table per endpoint id with throughput in and
+out, latency p50/p90/p99, messages, threads, connections and errors, one column per result. Each
+column after the first shows its change against the first result ("+35% ↑"); on a terminal, a
+change for the better is green and one for the worse red.
+
+Options:
+  -h, --help   show this help
 
 ${exitCodes}
 `;
@@ -79,7 +98,7 @@ ${exitCodes}
 
 const help = `Usage: sockscope help [COMMAND]
 
-Shows the help of COMMAND (run, report, profiles, help), or the list of commands.
+Shows the help of COMMAND (run, report, compare, profiles, help), or the list of commands.
 `;
 
 /** The text of --help for a command, or of the top level when topic is null. */
@@ -91,6 +110,8 @@ export function helpText(topic: CommandName | null): string {
       return run;
     case 'report':
       return report;
+    case 'compare':
+      return compare;
     case 'profiles':
       return profiles;
     case 'help':

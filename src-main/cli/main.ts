@@ -1,5 +1,6 @@
 import { parseCommandLine } from './args.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { compareCommand } from './commands/compare.js';
 import { profilesCommand } from './commands/profiles.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -21,6 +22,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await runCommand(commandLine.args, io);
       case 'report':
         return await reportCommand(commandLine.args, io);
+      case 'compare':
+        return await compareCommand(commandLine.args, io);
       case 'profiles':
         return await profilesCommand(io);
     }

@@ -2,6 +2,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { RunResult } from '../../../src-shared/result.js';
 import { toCsvFiles } from '../../engine/report/csv.js';
+import { toHtmlReport } from '../../engine/report/html.js';
 import { toPcapng } from '../../engine/report/pcapng.js';
 import { loadResultFile } from '../../engine/report/result-file.js';
 import type { ReportArguments } from '../args.js';
@@ -10,15 +11,16 @@ import { CliFailure, ExitCode, type ExitCodeValue, errorCode, isValidationError,
 import { formatSummary } from '../summary.js';
 
 /**
- * `sockscope report`: reads a result, then writes the CSV files and the pcapng capture asked for,
- * or prints the summary when neither is.
+ * `sockscope report`: reads a result, then writes the CSV files, the pcapng capture and the HTML
+ * report asked for, or prints the summary when none is.
  */
 export async function reportCommand(args: ReportArguments, io: CliIo): Promise<ExitCodeValue> {
   if (args.csvDirectory !== undefined) await checkDirectoryPath(args.csvDirectory);
-  if (args.pcapngPath !== undefined) await checkFilePath(args.pcapngPath);
+  if (args.pcapngPath !== undefined) await checkFilePath(args.pcapngPath, '--pcapng');
+  if (args.htmlPath !== undefined) await checkFilePath(args.htmlPath, '--html');
   const result = await loadResult(args.resultPath);
 
-  if (args.csvDirectory === undefined && args.pcapngPath === undefined) {
+  if (args.csvDirectory === undefined && args.pcapngPath === undefined && args.htmlPath === undefined) {
     io.stdout.write(formatSummary(result));
     return ExitCode.ok;
   }
@@ -26,6 +28,10 @@ export async function reportCommand(args: ReportArguments, io: CliIo): Promise<E
   if (args.pcapngPath !== undefined) {
     await writeOutput(args.pcapngPath, toPcapng(result));
     io.stderr.write(`pcapng capture written to ${args.pcapngPath} (${result.capture.entries.length} reads and writes)\n`);
+  }
+  if (args.htmlPath !== undefined) {
+    await writeOutput(args.htmlPath, toHtmlReport(result));
+    io.stderr.write(`HTML report written to ${args.htmlPath}\n`);
   }
   return ExitCode.ok;
 }
@@ -60,16 +66,16 @@ async function checkDirectoryPath(directory: string): Promise<void> {
   if (target !== null && !target.isDirectory()) throw new CliFailure(ExitCode.usage, `--csv ${directory} is a file; name a directory`);
 }
 
-/** Fails before reading the result when --pcapng cannot be written. */
-async function checkFilePath(path: string): Promise<void> {
+/** Fails before reading the result, or before a run, when an output file (--pcapng, --html, --report) cannot be written. */
+export async function checkFilePath(path: string, option: string): Promise<void> {
   const directory = dirname(resolve(path));
   const [target, parent] = await Promise.all([stat(path).catch(() => null), stat(directory).catch(() => null)]);
-  if (target?.isDirectory()) throw new CliFailure(ExitCode.usage, `--pcapng ${path} is a directory; name a file`);
-  if (!parent?.isDirectory()) throw new CliFailure(ExitCode.usage, `--pcapng ${path}: the directory ${directory} does not exist`);
+  if (target?.isDirectory()) throw new CliFailure(ExitCode.usage, `${option} ${path} is a directory; name a file`);
+  if (!parent?.isDirectory()) throw new CliFailure(ExitCode.usage, `${option} ${path}: the directory ${directory} does not exist`);
 }
 
 /** Writes one output file; an I/O failure (permission denied, disk full) exits 3 with its code. */
-async function writeOutput(path: string, content: string | Buffer): Promise<void> {
+export async function writeOutput(path: string, content: string | Buffer): Promise<void> {
   try {
     await writeFile(path, content);
   } catch (error) {

@@ -5,6 +5,7 @@ import type { Profile } from '../../../src-shared/profile.js';
 import type { RunResult } from '../../../src-shared/result.js';
 import { loadProfileFile } from '../../engine/profile-file.js';
 import { UnknownProfileError, builtinProfilePath } from '../../engine/profile-library.js';
+import { toHtmlReport } from '../../engine/report/html.js';
 import { runProfile } from '../../engine/run.js';
 import type { RunArguments } from '../args.js';
 import type { CliIo } from '../cli-io.js';
@@ -12,10 +13,15 @@ import { CliFailure, ExitCode, type ExitCodeValue, UsageError, errorCode, isVali
 import { formatFindings } from '../findings-text.js';
 import { ProgressLine } from '../progress-line.js';
 import { formatSummary } from '../summary.js';
+import { checkFilePath, writeOutput } from './report.js';
 
-/** `sockscope run`: loads the profile, runs it, then writes the result or prints its summary. */
+/**
+ * `sockscope run`: loads the profile, runs it, then writes the result or prints its summary, and
+ * the HTML report when --report asks for it.
+ */
 export async function runCommand(args: RunArguments, io: CliIo): Promise<ExitCodeValue> {
   if (args.outPath !== undefined && args.outPath !== '-') await checkOutputPath(args.outPath);
+  if (args.reportPath !== undefined) await checkFilePath(args.reportPath, '--report');
   const profile = await loadProfile(await profileFile(args));
 
   const progressLine = io.stderr.isTTY && !args.quiet ? new ProgressLine(io.stderr) : null;
@@ -41,6 +47,10 @@ export async function runCommand(args: RunArguments, io: CliIo): Promise<ExitCod
   }
 
   await writeResult(result, args, io);
+  if (args.reportPath !== undefined) {
+    await writeOutput(args.reportPath, toHtmlReport(result));
+    if (!args.quiet) io.stderr.write(`HTML report written to ${args.reportPath}\n`);
+  }
   return controller.signal.aborted ? ExitCode.interrupted : ExitCode.ok;
 }
 

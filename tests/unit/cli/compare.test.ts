@@ -1,0 +1,166 @@
+// sockscope compare: the side-by-side formatting, its command line, and report --html / run --report.
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../../src-main/cli/args.js';
+import type { CliIo } from '../../../src-main/cli/cli-io.js';
+import { formatComparison, relativeChange } from '../../../src-main/cli/compare-text.js';
+import { main } from '../../../src-main/cli/main.js';
+import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
+import { endpointResultOf, resultOf } from '../../helpers/results.js';
+
+function recordingIo(isTTY = false): CliIo & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    out,
+    err,
+    stdout: { write: (text: string) => out.push(text), isTTY },
+    stderr: { write: (text: string) => err.push(text) },
+    onInterrupt: () => () => {},
+  };
+}
+
+/** A result with a server and a ping-pong client whose throughput, p50 and errors are given. */
+function resultWith(client: { bitsPerSecond: number; p50Us: number; errors: number; threads?: number }): RunResult {
+  const latencyUs = { count: 1000, p50: client.p50Us, p90: client.p50Us * 2, p99: client.p50Us * 4, max: client.p50Us * 10, mean: client.p50Us * 1.2 };
+  const throughput = { bytesIn: client.bitsPerSecond / 8, bytesOut: client.bitsPerSecond / 8, bitsPerSecondIn: client.bitsPerSecond, bitsPerSecondOut: client.bitsPerSecond };
+  const base = endpointResultOf({ id: 'client', role: 'client', transport: 'tcp' });
+  const clientResult: EndpointResult = {
+    ...base,
+    latencyUs,
+    throughput,
+    counters: { ...base.counters, errors: client.errors, messages: 500, threads: client.threads ?? 1, connectionsTotal: 1 },
+  };
+  return resultOf([endpointResultOf({ id: 'server', role: 'server', transport: 'tcp', throughput }), clientResult]);
+}
+
+const before = resultWith({ bitsPerSecond: 10e6, p50Us: 100, errors: 0 });
+const after = resultWith({ bitsPerSecond: 13.5e6, p50Us: 150, errors: 2, threads: 4 });
+
+describe('relativeChange', () => {
+  it('gives the signed percentage and an arrow', () => {
+    expect(relativeChange(100, 135)).toEqual({ text: '+35% ↑', direction: 1 });
+    expect(relativeChange(200, 150)).toEqual({ text: '-25% ↓', direction: -1 });
+    expect(relativeChange(100, 100.2)).toEqual({ text: '=', direction: 0 });
+    expect(relativeChange(1, 40)).toEqual({ text: '+39x ↑', direction: 1 });
+    expect(relativeChange(0, 3)).toEqual({ text: 'new ↑', direction: 1 });
+    expect(relativeChange(null, 3)).toBeNull();
+  });
+});
+
+describe('formatComparison', () => {
+  const text = formatComparison(
+    [
+      { name: 'before.json', result: before },
+      { name: 'after.json', result: after },
+    ],
+    { color: false },
+  );
+  const lines = text.split('\n');
+  const row = (label: string, after = 0) => lines.slice(after).find((line) => line.trimStart().startsWith(label)) ?? '';
+  const clientAt = lines.findIndex((line) => line.startsWith('client'));
+
+  it('has a table per endpoint with a column per result', () => {
+    expect(lines[0]).toMatch(/^base {2}before\.json: test, completed after 1\.0 s$/);
+    expect(lines.some((line) => line.startsWith('server'))).toBe(true);
+    expect(clientAt).toBeGreaterThan(0);
+    expect(row('', clientAt + 1)).toMatch(/before\.json +after\.json$/);
+  });
+
+  it('marks changes against the first result', () => {
+    expect(row('Mbit/s in', clientAt)).toMatch(/^ {2}Mbit\/s in +10\.00 +13\.50 {2}\+35% ↑$/);
+    expect(row('latency p50 ms', clientAt)).toMatch(/0\.100 +0\.150 {2}\+50% ↑$/);
+    expect(row('latency p99 ms', clientAt)).toMatch(/0\.400 +0\.600 {2}\+50% ↑$/);
+    expect(row('errors', clientAt)).toMatch(/0 +2 {2}new ↑$/);
+    expect(row('threads', clientAt)).toMatch(/1 +4 {2}\+300% ↑$/);
+    expect(row('messages', clientAt)).toMatch(/500 +500 {2}=$/);
+  });
+
+  it('leaves out figures no result has, such as a server\'s latency', () => {
+    const serverAt = lines.findIndex((line) => line.startsWith('server'));
+    const serverRows = lines.slice(serverAt, clientAt);
+    expect(serverRows.some((line) => line.includes('latency'))).toBe(false);
+    expect(serverRows.some((line) => line.includes('Mbit/s out'))).toBe(true);
+  });
+
+  it('has no escape codes without color, and colours better green and worse red with it', () => {
+    expect(text).not.toContain('\u001b[');
+    const colored = formatComparison([{ name: 'a', result: before }, { name: 'b', result: after }], { color: true });
+    const coloredLines = colored.split('\n');
+    const throughput = coloredLines.find((line) => line.includes('Mbit/s in') && line.includes('+35%')) ?? '';
+    const latency = coloredLines.find((line) => line.includes('latency p50') && line.includes('+50%')) ?? '';
+    const threads = coloredLines.find((line) => line.includes('threads')) ?? '';
+    expect(throughput).toContain('\u001b[32m');
+    expect(latency).toContain('\u001b[31m');
+    expect(threads).not.toMatch(/\u001b\[3[12]m/);
+  });
+
+  it('shows "-" for an endpoint one result does not have', () => {
+    const serverOnly = resultOf([endpointResultOf({ id: 'server', role: 'server', transport: 'tcp' })]);
+    const lonely = formatComparison([{ name: 'a', result: serverOnly }, { name: 'b', result: after }], { color: false }).split('\n');
+    const at = lonely.findIndex((line) => line.startsWith('client'));
+    expect(lonely.slice(at).find((line) => line.includes('Mbit/s in'))).toMatch(/^ {2}Mbit\/s in +- +13\.50$/);
+  });
+});
+
+describe('sockscope compare, report --html', () => {
+  let scratch: string;
+  let beforePath: string;
+  let afterPath: string;
+  beforeAll(async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'sockscope-compare-'));
+    beforePath = join(scratch, 'before.json');
+    afterPath = join(scratch, 'after.json');
+    await writeFile(beforePath, JSON.stringify(before));
+    await writeFile(afterPath, JSON.stringify(after));
+  });
+  afterAll(async () => {
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('parses two or more results and refuses fewer', () => {
+    expect(parseCommandLine(['compare', 'a.json', 'b.json', 'c.json'])).toEqual({ command: 'compare', args: { resultPaths: ['a.json', 'b.json', 'c.json'] } });
+    expect(parseCommandLine(['compare', '--help'])).toEqual({ command: 'help', topic: 'compare' });
+    expect(() => parseCommandLine(['compare', 'a.json'])).toThrow(/two or more results, got 1/);
+  });
+
+  it('prints the comparison, in colour only on a terminal', async () => {
+    const io = recordingIo();
+    expect(await main(['compare', beforePath, afterPath], io)).toBe(0);
+    expect(io.out.join('')).toContain('+35% ↑');
+    expect(io.out.join('')).not.toContain('\u001b[');
+    const tty = recordingIo(true);
+    expect(await main(['compare', beforePath, afterPath], tty)).toBe(0);
+    expect(tty.out.join('')).toContain('\u001b[32m');
+  });
+
+  it('names a result it cannot read and exits 2', async () => {
+    const io = recordingIo();
+    expect(await main(['compare', beforePath, join(scratch, 'missing.json')], io)).toBe(2);
+    expect(io.err.join('')).toMatch(/cannot read the result .*missing\.json.*ENOENT/);
+  });
+
+  it('writes the HTML report with report --html', async () => {
+    const io = recordingIo();
+    const htmlPath = join(scratch, 'report.html');
+    expect(await main(['report', beforePath, '--html', htmlPath], io)).toBe(0);
+    expect(io.err.join('')).toContain(`HTML report written to ${htmlPath}`);
+    const html = await readFile(htmlPath, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).toContain('<title>sockscope report: test</title>');
+  });
+
+  it('refuses --html naming a directory before reading the result', async () => {
+    const io = recordingIo();
+    expect(await main(['report', join(scratch, 'missing.json'), '--html', scratch], io)).toBe(2);
+    expect(io.err.join('')).toContain(`--html ${scratch} is a directory`);
+  });
+
+  it('parses run --report', () => {
+    const line = parseCommandLine(['run', 'p.json', '--report', 'r.html']);
+    expect(line).toMatchObject({ command: 'run', args: { profilePath: 'p.json', reportPath: 'r.html' } });
+    expect(() => parseCommandLine(['run', 'p.json', '--report='])).toThrow(/--report needs a file name/);
+  });
+});
