@@ -303,6 +303,8 @@ interface ScaleResult {
   messagesPerSecond: number;
   messages: number;
   roundTripP99Us: number | null;
+  /** process.cpuUsage() over the run per round trip: steadier than msg/s when other processes take the CPUs. */
+  cpuMicrosecondsPerMessage: number;
 }
 
 async function measureScale(model: IoModel, durationMs: number): Promise<ScaleResult> {
@@ -320,7 +322,9 @@ async function measureScale(model: IoModel, durationMs: number): Promise<ScaleRe
       workload: { kind: 'ping-pong', messageBytes: pingPongMessageBytes, messagesPerSecond: scaleMessagesPerSecondPerConnection },
     },
   ]);
+  const before = process.cpuUsage();
   const result = await runProfile(profile);
+  const cpu = process.cpuUsage(before);
   checkClean(result, 'server', 'client');
   const client = endpointOf(result, 'client');
   const server = endpointOf(result, 'server');
@@ -332,6 +336,7 @@ async function measureScale(model: IoModel, durationMs: number): Promise<ScaleRe
     messagesPerSecond: client.counters.messages / (result.elapsedMs / 1000),
     messages: client.counters.messages,
     roundTripP99Us: client.latencyUs?.p99 ?? null,
+    cpuMicrosecondsPerMessage: (cpu.user + cpu.system) / Math.max(client.counters.messages, 1),
   };
 }
 
