@@ -1,3 +1,4 @@
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 // Real sockets and real threads: tests get time, and two files at most share the two cores.
@@ -9,7 +10,9 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**'], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**'], sequence: { groupOrder: 0 } } },
+      // Renderer unit tests mount single-file components, so they need the Vue plugin.
+      { plugins: [vue()], test: { ...shared, name: 'renderer', include: ['tests/renderer/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       { test: { ...shared, name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 1 } } },
     ],
   },

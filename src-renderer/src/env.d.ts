@@ -1,8 +1,8 @@
-import type { SockscopeApi } from '../../src-preload/api';
+import type { SockscopeApi } from '../../src-shared/api.js';
 
 declare global {
   interface Window {
-    /** Provided by the Electron preload, or by a browser bridge; absent anywhere else. */
+    /** Provided by the Electron preload; absent in a browser, where the agent bridge stands in. */
     readonly sockscope?: SockscopeApi;
   }
 }

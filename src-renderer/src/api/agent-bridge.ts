@@ -1,0 +1,217 @@
+import { z } from 'zod';
+import {
+  apiCalls,
+  apiEvents,
+  type ApiCallName,
+  type ApiEventName,
+  type EngineStatus,
+  type OpenedProfile,
+  type ProfileEntry,
+  type ProfileRef,
+  type SendPayload,
+  type SockscopeApi,
+  type StartedRun,
+  type Unsubscribe,
+} from '../../../src-shared/api.js';
+import { agentServerMessageSchema, decodeBatch, type WireBatch } from '../../../src-shared/agent-protocol.js';
+import type { CommandTarget, LiveBatch, RunProgress } from '../../../src-shared/engine-protocol.js';
+import type { RunResult } from '../../../src-shared/result.js';
+import type { SocketOptions } from '../../../src-shared/socket-options.js';
+import { ApiCallError } from './errors.js';
+
+/**
+ * The agent's server messages. `agentServerMessageSchema` is a discriminated union with two
+ * variants of type "reply", which zod 4 refuses at parse time ("Duplicate discriminator value"),
+ * so the same variants are tried as a plain union here.
+ */
+const serverMessageSchema = z.union(agentServerMessageSchema.options);
+
+type Returns<N extends ApiCallName> = z.output<(typeof apiCalls)[N]['returns']>;
+type EventPayload<N extends ApiEventName> = z.output<(typeof apiEvents)[N]>;
+
+interface Pending {
+  name: ApiCallName;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/** The minimal WebSocket surface the bridge uses, so tests can hand it a fake. */
+export interface BridgeSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(): void;
+  addEventListener(type: 'open' | 'close' | 'error', listener: () => void): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+export type SocketFactory = (url: string) => BridgeSocket;
+
+/** The agent's URL for this page: same host, `/api`, ws or wss as the page is http or https. */
+export function agentApiUrl(location: Pick<Location, 'protocol' | 'host'>): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`;
+}
+
+/**
+ * SockscopeApi over the agent's WebSocket. The token travels as the cookie the agent set when it
+ * served this page. Calls carry an id and are answered by a reply with the same id; events are
+ * validated with the contract's schemas, batches after their typed arrays are rebuilt.
+ */
+export class AgentBridge implements SockscopeApi {
+  readonly transport = 'agent' as const;
+  private socket: BridgeSocket | null = null;
+  private opened: Promise<BridgeSocket> | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Map<ApiEventName, Set<(payload: never) => void>>();
+
+  constructor(
+    private readonly url: string,
+    private readonly createSocket: SocketFactory = (address) => new WebSocket(address),
+    private readonly onProtocolError: (message: string) => void = (message) => console.warn(`sockscope agent: ${message}`),
+  ) {}
+
+  readonly app = { version: () => this.call('app.version') };
+
+  readonly engine = {
+    status: (): Promise<EngineStatus> => this.call('engine.status'),
+    restart: (): Promise<EngineStatus> => this.call('engine.restart'),
+    onStatus: (listener: (status: EngineStatus) => void): Unsubscribe => this.on('engine.status', listener),
+  };
+
+  readonly profiles = {
+    list: (): Promise<ProfileEntry[]> => this.call('profiles.list'),
+    open: (ref: ProfileRef | null): Promise<OpenedProfile | null> => this.call('profiles.open', ref),
+    save: (profile: unknown, ref: ProfileRef | null): Promise<ProfileRef | null> => this.call('profiles.save', profile, ref),
+  };
+
+  readonly runs = {
+    start: (profile: unknown): Promise<StartedRun> => this.call('runs.start', profile),
+    stop: async (runId: string): Promise<RunResult> => (await this.call('runs.stop', runId)) as RunResult,
+    onBatch: (listener: (runId: string, batch: LiveBatch, progress: RunProgress) => void): Unsubscribe =>
+      this.on('runs.batch', (event) => listener(event.runId, event.batch, event.progress)),
+    onFinished: (listener: (runId: string, result: RunResult) => void): Unsubscribe =>
+      this.on('runs.finished', (event) => listener(event.runId, event.result as RunResult)),
+    onFailed: (listener: (runId: string, failure: { code: string; message: string }) => void): Unsubscribe =>
+      this.on('runs.failed', (event) => listener(event.runId, event.failure)),
+  };
+
+  readonly connections = {
+    send: async (runId: string, target: CommandTarget, payload: SendPayload): Promise<void> => {
+      await this.call('connections.send', runId, target, payload);
+    },
+    shutdown: async (runId: string, target: CommandTarget, how: 'read' | 'write' | 'both'): Promise<void> => {
+      await this.call('connections.shutdown', runId, target, how);
+    },
+    close: async (runId: string, target: CommandTarget, options: { abortive: boolean }): Promise<void> => {
+      await this.call('connections.close', runId, target, options);
+    },
+    setOption: async (runId: string, target: CommandTarget, options: SocketOptions): Promise<void> => {
+      await this.call('connections.setOption', runId, target, options);
+    },
+  };
+
+  /** Closes the socket; pending calls fail, listeners stay for a later connection. */
+  dispose(): void {
+    this.socket?.close();
+  }
+
+  private on<N extends ApiEventName>(name: N, listener: (payload: EventPayload<N>) => void): Unsubscribe {
+    let set = this.listeners.get(name);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(name, set);
+    }
+    set.add(listener as (payload: never) => void);
+    // Events flow only on an open socket: subscribing opens it.
+    void this.connect().catch(() => undefined);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  private async call<N extends ApiCallName>(name: N, ...args: unknown[]): Promise<Returns<N>> {
+    const socket = await this.connect();
+    const id = this.nextId++;
+    return new Promise<Returns<N>>((resolve, reject) => {
+      this.pending.set(id, { name, resolve: resolve as (value: unknown) => void, reject });
+      socket.send(JSON.stringify({ type: 'call', id, name, args }));
+    });
+  }
+
+  private connect(): Promise<BridgeSocket> {
+    if (this.opened) return this.opened;
+    this.opened = new Promise<BridgeSocket>((resolve, reject) => {
+      const socket = this.createSocket(this.url);
+      let isOpen = false;
+      socket.addEventListener('open', () => {
+        isOpen = true;
+        this.socket = socket;
+        resolve(socket);
+      });
+      socket.addEventListener('message', (event) => this.receive(event.data));
+      socket.addEventListener('close', () => {
+        this.socket = null;
+        this.opened = null;
+        const failure = new ApiCallError({
+          code: 'EDISCONNECTED',
+          message: isOpen ? 'the connection to the agent closed' : 'could not connect to the agent (is the token cookie set?)',
+        });
+        for (const pending of this.pending.values()) pending.reject(failure);
+        this.pending.clear();
+        if (!isOpen) reject(failure);
+      });
+    });
+    return this.opened;
+  }
+
+  private receive(data: unknown): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(String(data));
+    } catch {
+      this.onProtocolError('a message that is not JSON');
+      return;
+    }
+    const parsed = serverMessageSchema.safeParse(json);
+    if (!parsed.success) {
+      this.onProtocolError(`a malformed message: ${parsed.error.issues[0]?.message ?? ''}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'reply') {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      if (!message.ok) {
+        pending.reject(new ApiCallError(message.error));
+        return;
+      }
+      const value = apiCalls[pending.name].returns.safeParse(message.value);
+      if (value.success) pending.resolve(value.data);
+      else pending.reject(new ApiCallError({ code: 'EPROTO', message: `the agent's answer to ${pending.name} is malformed` }));
+      return;
+    }
+    this.dispatch(message.name, message.payload);
+  }
+
+  private dispatch(name: string, payload: unknown): void {
+    if (!(name in apiEvents)) return;
+    const eventName = name as ApiEventName;
+    const listeners = this.listeners.get(eventName);
+    if (!listeners || listeners.size === 0) return;
+    let input = payload;
+    if (eventName === 'runs.batch') {
+      try {
+        const wire = payload as { batch: WireBatch };
+        input = { ...wire, batch: decodeBatch(wire.batch) };
+      } catch (error) {
+        this.onProtocolError(`a batch that cannot be decoded: ${String(error)}`);
+        return;
+      }
+    }
+    const parsed = apiEvents[eventName].safeParse(input);
+    if (!parsed.success) {
+      this.onProtocolError(`a malformed ${eventName} event: ${parsed.error.issues[0]?.message ?? ''}`);
+      return;
+    }
+    for (const listener of listeners) (listener as (value: unknown) => void)(parsed.data);
+  }
+}

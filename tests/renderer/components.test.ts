@@ -1,0 +1,74 @@
+// @vitest-environment happy-dom
+// Components mounted with a fake API: the workbench shows validation messages beside the field
+// at fault, the options form covers every socket option, the inspector decodes three ways.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { socketOptionDescriptors } from '../../src-shared/socket-options.js';
+import { setApi } from '../../src-renderer/src/api/index.js';
+import WorkbenchView from '../../src-renderer/src/views/WorkbenchView.vue';
+import PayloadInspector from '../../src-renderer/src/components/PayloadInspector.vue';
+import { useProfileStore } from '../../src-renderer/src/stores/useProfileStore.js';
+import { useCaptureStore } from '../../src-renderer/src/stores/useCaptureStore.js';
+import { capture, FakeApi } from './fixtures.js';
+
+beforeEach(() => {
+  localStorage.clear();
+  setActivePinia(createPinia());
+  setApi(new FakeApi());
+});
+
+describe('WorkbenchView', () => {
+  it('edits endpoints and shows each problem beside its field', async () => {
+    const wrapper = mount(WorkbenchView);
+    await wrapper.get('[data-action="add-server"]').trigger('click');
+    await wrapper.get('[data-action="add-client"]').trigger('click');
+    expect(wrapper.findAll('section.endpoint')).toHaveLength(2);
+    expect(wrapper.get('[data-testid="validity"]').text()).toBe('Ready to run.');
+
+    const server = wrapper.get('[data-endpoint="server"]');
+    await server.get('input[aria-label="port"]').setValue('70000');
+    const message = server.get('[data-path="endpoints[0].listen"]');
+    expect(message.text()).toMatch(/65535/);
+    expect(server.get('input[aria-label="port"]').attributes('aria-invalid')).toBe('true');
+    expect(wrapper.get('[data-testid="validity"]').text()).toMatch(/1 problem/);
+
+    // Every socket option has a control and its help text.
+    for (const descriptor of socketOptionDescriptors) {
+      const option = server.get(`[data-option="${descriptor.name}"]`);
+      expect(option.text()).toContain(descriptor.help.slice(0, 30));
+    }
+    await server.get('[data-option="noDelay"] select').setValue('off');
+    expect(useProfileStore().draft.endpoints[0]!.options).toEqual({ noDelay: false });
+  });
+
+  it('switches the workload kind and offers its parameters', async () => {
+    const wrapper = mount(WorkbenchView);
+    await wrapper.get('[data-action="add-server"]').trigger('click');
+    await wrapper.get('[data-action="add-client"]').trigger('click');
+    const client = wrapper.get('[data-endpoint="client"]');
+    await client.get('select[aria-label="workload kind"]').setValue('bulk');
+    await client.get('[data-param="totalBytes"] input').setValue('1000000');
+    await client.get('[data-param="thenShutdownWrite"] input').setValue(true);
+    expect(useProfileStore().draft.endpoints[1]!.workload).toEqual({ kind: 'bulk', writeBytes: 65536, totalBytes: 1_000_000, thenShutdownWrite: true });
+  });
+});
+
+describe('PayloadInspector', () => {
+  it('shows a record as hex, UTF-8, UTF-16LE and CP949 side by side', async () => {
+    const store = useCaptureStore();
+    store.reset(32);
+    const utf16 = new Uint8Array([0x48, 0x00, 0x69, 0x00, 0x5c, 0xd5, 0x00, 0xae]); // "Hi한글"
+    store.ingest(capture([{ atUs: 1, connectionId: 1, direction: 0, payload: utf16 }], 32));
+    store.select(0);
+    const wrapper = mount(PayloadInspector);
+    await wrapper.vm.$nextTick();
+    expect(wrapper.get('[data-testid="inspector-utf16le"]').text()).toBe('Hi한글');
+    expect(wrapper.get('[data-testid="inspector-hex"]').text()).toContain('48 00 69 00 5c d5 00 ae');
+    const cp949 = new Uint8Array([0xc7, 0xd1, 0xb1, 0xdb]); // "한글" in CP949
+    store.ingest(capture([{ atUs: 2, connectionId: 1, direction: 0, payload: cp949 }], 32));
+    store.select(1);
+    await wrapper.vm.$nextTick();
+    expect(wrapper.get('[data-testid="inspector-cp949"]').text()).toBe('한글');
+  });
+});
