@@ -28,7 +28,11 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
-        input: { index: resolve(root, 'src-main/app/index.ts') },
+        // The window's process, and the engine host that it runs as a utilityProcess.
+        input: {
+          index: resolve(root, 'src-main/app/index.ts'),
+          'engine-host-process': resolve(root, 'src-main/app/engine-host-process.ts'),
+        },
       },
     },
   },

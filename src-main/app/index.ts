@@ -1,6 +1,13 @@
 import { join } from 'node:path';
-import { app, BrowserWindow, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, type MessagePortMain } from 'electron';
+import { createApiService, type ApiService } from '../engine/api-service.js';
+import { DesktopProfileStore, type ProfileDialogs } from './desktop-profile-store';
+import { startDesktopEngine } from './desktop-engine';
+import { RendererEventPort } from './event-port';
+import { registerApiHandlers } from './ipc-handlers';
+import { applicationMenuTemplate } from './menu';
 import { isOwnRendererUrl, resolveRendererSource, type RendererSource } from './renderer-source';
+import { UtilityHostClient } from './utility-host-client';
 
 // Keep in step with the meta policy in src-renderer/index.html, which is the one Chromium applies
 // to file:// pages (they have no response headers to rewrite).
@@ -21,12 +28,10 @@ const rendererSource: RendererSource = resolveRendererSource(
   join(import.meta.dirname, '../renderer/index.html'),
 );
 
-/** Throws unless the invoking frame is our own renderer, so no other page can reach main. */
-function assertOwnRenderer(event: IpcMainInvokeEvent, channel: string): void {
-  if (!isOwnRendererUrl(event.senderFrame?.url, rendererSource)) {
-    throw new Error(`${channel}: refused, the sender is not the Sockscope renderer`);
-  }
-}
+/** Built beside this file by electron-vite (the main build's second input). */
+const engineHostEntry = join(import.meta.dirname, 'engine-host-process.js');
+
+const events = new RendererEventPort<MessagePortMain>(() => new MessageChannelMain());
 
 function hardenSession(): void {
   const { defaultSession } = session;
@@ -41,12 +46,23 @@ function hardenSession(): void {
   }
 }
 
-function registerIpcHandlers(): void {
-  ipcMain.handle('app:version', (event) => {
-    assertOwnRenderer(event, 'app:version');
-    return app.getVersion();
-  });
-}
+const profileFileFilters = [{ name: 'Sockscope profile', extensions: ['json'] }];
+
+/** The native dialogs of the profile store, attached to the focused window when there is one. */
+const profileDialogs: ProfileDialogs = {
+  async chooseFileToOpen() {
+    const options = { title: 'Open profile', filters: profileFileFilters, properties: ['openFile' as const] };
+    const parent = BrowserWindow.getFocusedWindow();
+    const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+  },
+  async chooseFileToSave(suggestedName) {
+    const options = { title: 'Save profile', defaultPath: join(app.getPath('documents'), suggestedName), filters: profileFileFilters };
+    const parent = BrowserWindow.getFocusedWindow();
+    const chosen = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    return chosen.canceled ? null : (chosen.filePath ?? null);
+  },
+};
 
 function createMainWindow(): BrowserWindow {
   const window = new BrowserWindow({
@@ -69,6 +85,14 @@ function createMainWindow(): BrowserWindow {
     if (!isOwnRendererUrl(event.url, rendererSource)) event.preventDefault();
   });
   webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  webContents.on('will-attach-webview', (event) => event.preventDefault());
+  // Each load of our renderer gets a fresh event port; nothing is posted to any other page.
+  webContents.on('did-finish-load', () => {
+    if (isOwnRendererUrl(webContents.getURL(), rendererSource)) events.attach(webContents);
+    else events.detach();
+  });
+  webContents.on('render-process-gone', () => events.detach());
+  window.on('closed', () => events.detach());
   window.once('ready-to-show', () => window.show());
 
   const loading =
@@ -86,11 +110,30 @@ app.on('window-all-closed', () => {
 });
 
 app.on('activate', () => {
-  if (BrowserWindow.getAllWindows().length === 0) createMainWindow();
+  if (app.isReady() && BrowserWindow.getAllWindows().length === 0) createMainWindow();
 });
 
-void app.whenReady().then(() => {
+void app.whenReady().then(async () => {
   hardenSession();
-  registerIpcHandlers();
+  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, developerTools: !app.isPackaged })));
+
+  const engine = await startDesktopEngine(() => UtilityHostClient.spawn(engineHostEntry));
+  const service: ApiService = createApiService({
+    host: engine.host,
+    restartHost: engine.restartHost,
+    profiles: new DesktopProfileStore({
+      builtinDirectory: join(app.getAppPath(), 'profiles'),
+      userDataDirectory: app.getPath('userData'),
+      dialogs: profileDialogs,
+    }),
+    version: app.getVersion(),
+  });
+  service.onEvent((name, payload) => events.push(name, payload));
+  registerApiHandlers(ipcMain, service, (frameUrl) => isOwnRendererUrl(frameUrl, rendererSource));
+  app.on('will-quit', () => {
+    service.close();
+    engine.close();
+  });
+
   createMainWindow();
 });
