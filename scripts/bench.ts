@@ -404,6 +404,8 @@ function parseOptions(argv: string[]): { quick: boolean; models: IoModel[] } {
 
 interface ModelRow {
   model: IoModel;
+  /** The 1-minute load average when this model's measurements began: how much else wanted the CPUs. */
+  loadAverage1m: number;
   bulk: BulkResult | null;
   /** The iperf3 run just before this model's bulk run, and the sockperf run just before its ping-pong. */
   iperf3: IperfResult | null;
@@ -512,6 +514,7 @@ async function main(argv: string[]): Promise<number> {
   const rows: ModelRow[] = [];
   for (const model of options.models) {
     process.stderr.write(`${model}\n`);
+    const loadAverage1m = loadAverage();
     // Each peer runs right before the figure it is compared with, so both see the same machine.
     const iperf3 = await attempt(`iperf3 bulk, ${seconds} s`, () => measureIperf(seconds));
     const bulk = await attempt('bulk', () => measureBulk(model, durationMs));
@@ -520,6 +523,7 @@ async function main(argv: string[]): Promise<number> {
     const scale = await attempt('connection scale', () => measureScale(model, durationMs));
     const row: ModelRow = {
       model,
+      loadAverage1m,
       bulk: valueOf(bulk),
       iperf3: valueOf(iperf3),
       sockperf: valueOf(sockperf),
@@ -554,8 +558,13 @@ async function main(argv: string[]): Promise<number> {
     'CPU s/GB: engine = process.cpuUsage() delta around the bulk run (client and server in this one process) / GB (1e9 bytes) received; ' +
       'iperf3 = (host_total + remote_total) / 100 × duration / GB, from its JSON cpu_utilization_percent.',
   ];
-  const busy = Math.max(machine.loadAverage1mAtStart, machine.loadAverage1mAtEnd);
-  if (busy > machine.cpus) notes.push(`warning: the 1-minute load average was ${busy} on ${machine.cpus} CPUs: other processes competed for the CPUs, so figures are noisy.`);
+  const busy = Math.max(machine.loadAverage1mAtStart, machine.loadAverage1mAtEnd, ...rows.map((row) => row.loadAverage1m));
+  if (busy > machine.cpus) {
+    notes.push(
+      `warning: the 1-minute load average reached ${busy} on ${machine.cpus} CPUs: other processes competed for the CPUs, so figures are noisy; ` +
+        'rates then follow the CPU share each program got, and CPU s/GB is the steadier comparison.',
+    );
+  }
   console.log(`\n${table}\n\n${notes.join('\n')}`);
   const failures = rows.flatMap((row) => row.errors.map((error) => `${row.model}: ${error}`));
   if (failures.length > 0) console.log(`\nfailed measurements:\n${failures.map((failure) => `  ${failure}`).join('\n')}`);
