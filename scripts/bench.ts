@@ -364,14 +364,14 @@ const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined
 const methods = {
   throughput:
     'One TCP connection on 127.0.0.1, default socket buffers: an engine bulk client (65536-byte writes) into an engine sink server, both in this process; ' +
-    'bytes the sink received × 8 / run time; otherwise profile defaults (capture on, sampled every 100 ms). iperf3: `iperf3 -s -1` and `iperf3 -c 127.0.0.1 -t SECONDS -J`, end.sum_received.bits_per_second.',
+    'bytes the sink received × 8 / run time; otherwise profile defaults (capture on, sampled every 100 ms). iperf3: `iperf3 -s -1 -B 127.0.0.1` and `iperf3 -c 127.0.0.1 -t SECONDS -J`, end.sum_received.bits_per_second.',
   latency:
     '64-byte ping-pong on one TCP connection with TCP_NODELAY on both sides, unpaced (the next message leaves when the echo is in): the engine client\'s round-trip ' +
     'histogram (log-linear, about 3 % resolution). sockperf `pp --tcp -m 64` against `sockperf sr --tcp` reports half the round trip (latency = RTT/2) ' +
     'after a 400 ms warm-up; its percentiles are doubled here to compare round trip with round trip.',
   connectionScale:
     `Many TCP connections of 64-byte ping-pong, each paced to ${scaleMessagesPerSecondPerConnection} messages per second, against an engine echo server; ` +
-    'round trips completed / run time, connection set-up included. ' +
+    'round trips completed / run time, connection set-up included; cpuMicrosecondsPerMessage is process.cpuUsage() over the run / round trips. ' +
     `${scaleConnectionsDefault} connections, except ${Object.entries(scaleConnectionsByModel).map(([model, count]) => `${model} ${count}`).join(', ')} ` +
     '(select: FD_SETSIZE = 1024 descriptors for client and server sockets together; blocking: two threads per connection).',
   cpuPerGigabyte:
