@@ -64,7 +64,7 @@ export const connectionEventSchema = z.strictObject({
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
 
 export const endpointCountersSchema = z.strictObject({
-  threads: z.number(),
+  threads: z.number().describe('the most threads the endpoint ran at once'),
   connectionsOpen: z.number(),
   connectionsTotal: z.number(),
   accepts: z.number(),

@@ -48,7 +48,11 @@ export class RemoteRun {
   }
 
   stop(): Promise<RunResult> {
-    this.client.send({ type: 'stop', runId: this.runId });
+    try {
+      this.client.send({ type: 'stop', runId: this.runId });
+    } catch (error) {
+      this.reject(error as Error);
+    }
     return this.finished;
   }
 
@@ -68,6 +72,7 @@ export class EngineHostClient {
   private nextRequestId = 0;
   private nextRunId = 0;
   private exitListeners: ((description: string) => void)[] = [];
+  private exitDescription: string | null = null;
   /** Replies that failed validation, kept for diagnosis. */
   readonly refusedReplies: string[] = [];
 
@@ -76,6 +81,8 @@ export class EngineHostClient {
   static spawn(): Promise<EngineHostClient> {
     const child = fork(hostEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const client = new EngineHostClient(child);
+    // A send racing the host's exit is reported by send() and the exit handler, not as a crash.
+    child.on('error', (error) => client.refusedReplies.push(`channel error: ${error.message}`));
     return new Promise((resolve, reject) => {
       const onEarlyExit = (code: number | null) => reject(new EngineError('EHOSTDOWN', `the engine host exited before it was ready (code ${code})`));
       child.once('exit', onEarlyExit);
@@ -110,7 +117,12 @@ export class EngineHostClient {
     const run = new RemoteRun(this, runId, options);
     await new Promise<void>((resolve, reject) => {
       this.runs.set(runId, { run, started: (error) => (error ? reject(error) : resolve()) });
-      this.send({ type: 'start', runId, profile, ...(options.durationMs !== undefined && { durationMs: options.durationMs }) });
+      try {
+        this.send({ type: 'start', runId, profile, ...(options.durationMs !== undefined && { durationMs: options.durationMs }) });
+      } catch (error) {
+        this.runs.delete(runId);
+        reject(error as Error);
+      }
     });
     return run;
   }
@@ -119,11 +131,17 @@ export class EngineHostClient {
     const requestId = ++this.nextRequestId;
     return new Promise((resolve, reject) => {
       this.commands.set(requestId, { resolve, reject });
-      this.send({ type: 'command', runId, requestId, target, body });
+      try {
+        this.send({ type: 'command', runId, requestId, target, body });
+      } catch (error) {
+        this.commands.delete(requestId);
+        reject(error as Error);
+      }
     });
   }
 
   send(request: HostRequest): void {
+    if (this.exitDescription !== null || !this.child.connected) throw new EngineError('EHOSTDOWN', this.exitDescription ?? 'the engine host is not connected');
     this.child.send(request);
   }
 
@@ -179,6 +197,7 @@ export class EngineHostClient {
 
   private onHostExit(code: number | null, signal: NodeJS.Signals | null): void {
     const description = `the engine host exited (${signal ?? `code ${code}`})`;
+    this.exitDescription = description;
     const error = new EngineError('EHOSTDOWN', description);
     for (const { run, started } of this.runs.values()) {
       started(error);

@@ -9,10 +9,17 @@ if (!process.send) {
 }
 
 const send = process.send.bind(process);
-serveEngineHost({
-  send: (reply: HostReply) => send(reply),
+// Replies after the parent went away have nowhere to go; they are dropped, not an error.
+const reply = (message: HostReply) => {
+  if (process.connected) send(message, undefined, undefined, () => undefined);
+};
+const host = serveEngineHost({
+  send: reply,
   onMessage: (listener) => process.on('message', listener),
 });
-// The parent going away ends the host: no orphaned engines.
-process.on('disconnect', () => process.exit(0));
-send({ type: 'ready', pid: process.pid } satisfies HostReply);
+// The parent going away ends the host, after its engines have stopped: no orphaned engines,
+// and no engine thread still running while the process exits.
+process.on('disconnect', () => {
+  void host.stopAll().finally(() => process.exit(0));
+});
+reply({ type: 'ready', pid: process.pid });

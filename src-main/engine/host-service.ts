@@ -20,7 +20,7 @@ export function describeFailure(error: unknown): HostFailure {
  * The engine host: runs profiles on request and streams their batches back. Every request is
  * validated here, the receiving side; a bad one is answered, never acted on.
  */
-export function serveEngineHost(channel: HostChannel): void {
+export function serveEngineHost(channel: HostChannel): { stopAll(): Promise<void> } {
   const runs = new Map<string, Run>();
 
   const handle = async (request: HostRequest): Promise<void> => {
@@ -72,4 +72,10 @@ export function serveEngineHost(channel: HostChannel): void {
     }
     void handle(parsed.data);
   });
+
+  return {
+    stopAll: async () => {
+      await Promise.all([...runs.values()].map((run) => run.stop('host shutting down')));
+    },
+  };
 }

@@ -41,6 +41,7 @@ export class RunRecorder {
   private eventsDropped = 0;
   private listen: (string | null)[] = [];
   private lastAtUs = 0;
+  private readonly peakThreads: number[] = [];
 
   constructor(private readonly profile: Profile) {
     this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
@@ -53,6 +54,10 @@ export class RunRecorder {
   add(batch: NativeBatch): void {
     this.lastAtUs = Math.max(this.lastAtUs, batch.atUs);
     this.latest = batch.endpoints;
+    // The final snapshot comes after every thread has ended; the result reports the peak.
+    batch.endpoints.forEach((snapshot, index) => {
+      this.peakThreads[index] = Math.max(this.peakThreads[index] ?? 0, snapshot.counters.threads);
+    });
     this.eventsDropped += batch.eventsDropped;
     for (const notice of batch.notices) this.notices.add(notice);
     for (const event of batch.events) this.addEvent(event);
@@ -138,7 +143,7 @@ export class RunRecorder {
         requestedOptions: { ...endpoint.options },
         appliedOptions: snapshot?.applied ?? null,
         counters: {
-          threads: counters?.threads ?? 0,
+          threads: this.peakThreads[index] ?? 0,
           connectionsOpen: counters?.connectionsOpen ?? 0,
           connectionsTotal: counters?.connectionsTotal ?? 0,
           accepts: counters?.accepts ?? 0,

@@ -108,8 +108,15 @@ export class Run {
   private onBatch(batch: NativeBatch): void {
     this.recorder.add(batch);
     const progress = this.recorder.progress(batch.atUs / 1000, this.options.durationMs ?? this.profile.durationMs);
-    this.options.onBatch?.(batch, progress);
-    this.options.onProgress?.(progress);
+    // A listener that throws must not keep the run from finishing.
+    try {
+      this.options.onBatch?.(batch, progress);
+      this.options.onProgress?.(progress);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
     if (!batch.final) return;
     const elapsedMs = performance.now() - this.startedAtMs;
     const reason = this.stopReason ?? 'stopped';

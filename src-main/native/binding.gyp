@@ -28,8 +28,8 @@
       "conditions": [
         ["OS!='linux'", { "sources!": ["src/model_epoll.cc"] }],
         ["'<!(echo $SOCKSCOPE_SANITIZE)'=='1'", {
-          "cflags_cc": ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
-          "ldflags": ["-fsanitize=address,undefined"]
+          "cflags_cc": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
+          "ldflags": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
         }]
       ]
     }

@@ -52,7 +52,11 @@ describe('the engine host process', () => {
   });
 
   it('carries live commands and stop requests', async () => {
-    const run = await host.start(echoProfile(10_000));
+    let connected!: () => void;
+    const bothConnected = new Promise<void>((resolve) => (connected = resolve));
+    const run = await host.start(echoProfile(10_000), { onBatch: (_batch, progress) => progress.connectionsOpen >= 2 && connected() });
+    // The servers are bound when start() resolves; the client connects a moment later.
+    await bothConnected;
     await run.command({ endpoint: 'client' }, { do: 'set-option', options: { noDelay: false } });
     await expect(run.command({ endpoint: 'client', connection: 7 }, { do: 'close', abortive: true })).rejects.toMatchObject({ code: 'ENOENT' });
     const started = Date.now();

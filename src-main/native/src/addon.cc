@@ -402,9 +402,19 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
 
 // ---- the JavaScript class ----
 
-// Batches waiting for the main thread; past this, samples are left out of a batch (events and
-// capture records never are) so a busy main thread cannot make the queue grow without bound.
+// Batches waiting for the main thread. Past this many the engine skips interim batches (their
+// events and capture wait, bounded, in the engine), so a busy main thread cannot make the queue
+// grow without bound.
 constexpr int kMaxQueuedBatches = 16;
+
+// The thread-safe function and what the engine's threads need to know about it. Shared by the
+// sink (sampler thread), the wrapper and the function's finalizer, whichever goes last.
+struct BatchChannel {
+  Napi::ThreadSafeFunction function;
+  std::atomic<int> queued{0};
+  std::atomic<bool> closed{false};  // finalized or released: no more calls
+  std::weak_ptr<Engine> engine;
+};
 
 class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
  public:
@@ -420,46 +430,71 @@ class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
       throw Napi::TypeError::New(env, "new Engine(config, onBatch) takes a config object and a function");
     }
     EngineConfig config = readConfig(info[0].As<Napi::Object>());
-    onBatch_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "sockscope-batches", 0, 1);
+    channel_ = std::make_shared<BatchChannel>();
+    auto* finalizerData = new std::shared_ptr<BatchChannel>(channel_);
+    channel_->function = Napi::ThreadSafeFunction::New(
+        env, info[1].As<Napi::Function>(), "sockscope-batches", 0, 1, finalizerData,
+        [](Napi::Env, void*, std::shared_ptr<BatchChannel>* data) {
+          // The environment is going away (or the function was released): stop the engine
+          // first, so no thread calls the function after this returns.
+          std::unique_ptr<std::shared_ptr<BatchChannel>> channel(data);
+          (*channel)->closed.store(true);
+          if (auto engine = (*channel)->engine.lock()) engine->stop();
+        },
+        static_cast<void*>(nullptr));
     // Until start(), the function must not keep the process alive.
-    onBatch_.Unref(env);
-    queued_ = std::make_shared<std::atomic<int>>(0);
-    engine_ = std::make_unique<Engine>(std::move(config), [tsfn = onBatch_, queued = queued_](EngineBatch&& batch) mutable {
-      if (!batch.final && queued->load() >= kMaxQueuedBatches) {
-        batch.samples.clear();
-        batch.notices.push_back("samples of this interval were left out: the JavaScript thread is behind");
-      }
-      queued->fetch_add(1);
-      auto* owned = new EngineBatch(std::move(batch));
-      napi_status status = tsfn.NonBlockingCall(owned, [queued](Napi::Env env, Napi::Function callback, EngineBatch* data) {
-        std::unique_ptr<EngineBatch> batch(data);
-        queued->fetch_sub(1);
-        // A null env means the environment is shutting down: drop the batch.
-        if (env == nullptr) return;
-        callback.Call({batchToJs(env, *batch)});
-      });
-      if (status != napi_ok) {
-        queued->fetch_sub(1);
-        delete owned;
-      }
-    });
+    channel_->function.Unref(env);
+    std::shared_ptr<BatchChannel> channel = channel_;
+    engine_ = std::make_shared<Engine>(
+        std::move(config),
+        [channel](EngineBatch&& batch) {
+          if (channel->closed.load()) return;
+          channel->queued.fetch_add(1);
+          auto* owned = new EngineBatch(std::move(batch));
+          napi_status status = channel->function.NonBlockingCall(owned, [channel](Napi::Env env, Napi::Function callback, EngineBatch* data) {
+            std::unique_ptr<EngineBatch> batch(data);
+            channel->queued.fetch_sub(1);
+            // A null env means the environment is shutting down: drop the batch.
+            if (env == nullptr) return;
+            callback.Call({batchToJs(env, *batch)});
+          });
+          if (status != napi_ok) {
+            channel->queued.fetch_sub(1);
+            delete owned;
+          }
+        },
+        [channel] { return channel->queued.load() < kMaxQueuedBatches; });
+    channel_->engine = engine_;
   }
 
   ~EngineWrap() override {
     if (engine_) engine_->stop();
-    if (!released_) onBatch_.Release();
+    release();
   }
 
  private:
+  // Lets go of the function once: after the final batch is queued, or when start() failed.
+  void release() {
+    if (released_ || channel_->closed.load()) return;
+    released_ = true;
+    channel_->function.Release();
+  }
+
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
+    if (released_ || channel_->closed.load()) {
+      Napi::Error error = Napi::Error::New(env, "this engine was stopped; create a new one for another run");
+      error.Set("code", "EALREADY");
+      throw error;
+    }
     Status status = engine_->start();
     if (!status.ok()) {
+      release();
       Napi::Error error = Napi::Error::New(env, status.message);
       error.Set("code", status.code);
       throw error;
     }
-    onBatch_.Ref(env);
+    channel_->function.Ref(env);
     Napi::Object started = Napi::Object::New(env);
     std::vector<std::string> addresses = engine_->boundAddresses();
     Napi::Array listen = Napi::Array::New(env, addresses.size());
@@ -473,10 +508,7 @@ class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
   // Stops the run. The final batch (final: true) reaches the callback after this returns.
   Napi::Value Stop(const Napi::CallbackInfo& info) {
     engine_->stop();
-    if (!released_) {
-      released_ = true;
-      onBatch_.Release();
-    }
+    release();
     return info.Env().Undefined();
   }
 
@@ -493,9 +525,8 @@ class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
     return env.Undefined();
   }
 
-  Napi::ThreadSafeFunction onBatch_;
-  std::shared_ptr<std::atomic<int>> queued_;
-  std::unique_ptr<Engine> engine_;
+  std::shared_ptr<BatchChannel> channel_;
+  std::shared_ptr<Engine> engine_;
   bool released_ = false;
 };
 

@@ -80,11 +80,21 @@ IoResult Connection::fail(int err, const char* during) {
   }
   Status status = errnoStatus(err, during);
   endpoint.recordError(status);
+  if (!tcp()) {
+    // ICMP errors on UDP sockets are reports, not the end. Each code is an event once per
+    // socket; repeats are only counted, or a refused stream would flood the event queue.
+    if (reportedErrors_.insert(err).second) {
+      EngineEvent event;
+      event.code = status.code;
+      event.message = status.message + " (repeats are counted in the endpoint's errors)";
+      emit(EventType::Error, std::move(event));
+    }
+    return IoResult::WouldBlock;
+  }
   EngineEvent event;
   event.code = status.code;
   event.message = status.message;
   emit(EventType::Error, std::move(event));
-  if (!tcp()) return IoResult::WouldBlock;  // ICMP errors on UDP sockets are reports, not the end
   pendingCloseCode_ = status.code;
   pendingCloseMessage_ = status.message;
   closeRequested_ = true;
@@ -158,22 +168,25 @@ IoResult Connection::writeOnce() {
       return IoResult::WouldBlock;
     }
     if (errno == EINTR) return IoResult::Progress;
-    if (!tcp()) sendQueue_.consume(iov[0].iov_len);  // a datagram that failed is dropped, not retried forever
-    appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
-    return fail(errno, "send");
+    const int err = errno;
+    if (!tcp()) {
+      // A datagram that failed is dropped, not retried forever, and the workload may go on.
+      sendQueue_.popFront();
+      appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
+      IoResult result = fail(err, "send");
+      if (sendQueue_.empty()) workload_->onDrained(*this);
+      return result;
+    }
+    return fail(err, "send");
   }
   const size_t length = static_cast<size_t>(sent);
   counters.writes.fetch_add(1, std::memory_order_relaxed);
   counters.bytesOut.fetch_add(length, std::memory_order_relaxed);
   bytesOut_.fetch_add(length, std::memory_order_relaxed);
   recordCapture(Direction::Write, length, iov, count);
-  // A datagram is sent whole or not at all; the reported length is the datagram's.
-  size_t consumed = length;
-  if (!tcp()) {
-    consumed = 0;
-    for (int i = 0; i < count; ++i) consumed += iov[i].iov_len;
-  }
-  sendQueue_.consume(consumed);
+  // A datagram is sent whole or not at all, even an empty one.
+  if (tcp()) sendQueue_.consume(length);
+  else sendQueue_.popFront();
   appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
   if (sendQueue_.empty()) workload_->onDrained(*this);
   return IoResult::Progress;
@@ -227,12 +240,16 @@ void Connection::requestClose(bool abortive) {
 void Connection::close() {
   if (closed_) return;
   if (abortiveClose_ && tcp()) setAbortiveLinger(fd_);
+  // A lingering close blocks for up to its timeout; a stopping engine must not wait for it.
+  else if (tcp() && engine_.stopping()) clearLinger(fd_);
+  int fd;
   {
     std::lock_guard<std::mutex> lock(fdGuard_);
-    ::close(fd_);
-    fd_ = -1;
+    fd = fd_.exchange(-1);
     closed_ = true;
   }
+  // Outside the guard: close() may block (SO_LINGER), and the sampler must not wait behind it.
+  ::close(fd);
   EngineEvent event;
   event.abortive = abortiveClose_;
   event.code = pendingCloseCode_;
@@ -250,7 +267,7 @@ void Connection::post(CommandSpec command) {
     commands_.push_back(std::move(command));
     haveCommands_.store(true, std::memory_order_release);
   }
-  if (waker_) waker_->wake(*this);
+  if (Waker* waker = waker_.load(std::memory_order_acquire)) waker->wake(*this);
 }
 
 void Connection::runCommands() {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <vector>
 
 #include "config.h"
@@ -86,7 +87,7 @@ class Connection {
   void post(CommandSpec command);
   // Unconnected UDP clients: where datagrams go when the workload names no destination.
   void setDefaultDestination(const NetAddress& destination) { defaultDestination_ = std::make_shared<const NetAddress>(destination); }
-  void setWaker(Waker* waker) { waker_ = waker; }
+  void setWaker(Waker* waker) { waker_.store(waker, std::memory_order_release); }
   // False once the connection is closed.
   bool sample(ConnectionSample* out);
   uint64_t bytesIn() const { return bytesIn_.load(std::memory_order_relaxed); }
@@ -114,13 +115,14 @@ class Connection {
   std::unique_ptr<Workload> workload_;
   SendQueue sendQueue_;
   std::unique_ptr<PatternVerifier> verifier_;  // when the incoming stream is the bulk pattern
-  Waker* waker_ = nullptr;
+  std::atomic<Waker*> waker_{nullptr};
   bool closed_ = false;
   bool closeRequested_ = false;
   bool abortiveClose_ = false;
   std::string pendingCloseCode_;
   std::string pendingCloseMessage_;
   std::shared_ptr<const NetAddress> defaultDestination_;
+  std::set<int> reportedErrors_;  // UDP errno values already reported as events
   bool peerShut_ = false;
   bool readShut_ = false;
   bool writeShut_ = false;

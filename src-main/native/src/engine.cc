@@ -60,8 +60,8 @@ CounterValues readCounters(const EndpointCounters& c) {
 
 }  // namespace
 
-Engine::Engine(EngineConfig config, BatchSink sink)
-    : config_(std::move(config)), sink_(std::move(sink)), seriesLessCounts_(config_.endpoints.size()), nextIndex_(config_.endpoints.size()) {
+Engine::Engine(EngineConfig config, BatchSink sink, SinkReady ready)
+    : config_(std::move(config)), sink_(std::move(sink)), sinkReady_(std::move(ready)), seriesLessCounts_(config_.endpoints.size()), nextIndex_(config_.endpoints.size()) {
   if (config_.captureEnabled) capture_ = std::make_unique<CaptureRing>(config_.captureEntries, config_.capturePreviewBytes);
   actions_ = config_.actions;
   std::stable_sort(actions_.begin(), actions_.end(), [](const CommandSpec& a, const CommandSpec& b) { return a.atUs < b.atUs; });
@@ -226,6 +226,10 @@ void Engine::samplerLoop() {
 }
 
 void Engine::deliver(bool final) {
+  if (!final && !sinkReady_()) {
+    ++skippedBatches_;
+    return;
+  }
   EngineBatch batch;
   batch.sequence = ++sequence_;
   batch.final = final;
@@ -263,9 +267,14 @@ void Engine::deliver(bool final) {
     batch.eventsDropped = eventsDropped_;
     eventsDropped_ = 0;
   }
+  // Notices are constant sentences (the counts travel in their own fields), so a recorder that
+  // keeps each distinct notice once stays small however often they repeat.
   if (batch.eventsDropped) {
-    batch.notices.push_back(std::to_string(batch.eventsDropped) + " events were dropped: more than " + std::to_string(kMaxPendingEvents) +
-                            " arrived between two batches");
+    batch.notices.push_back("events were dropped: more than " + std::to_string(kMaxPendingEvents) + " arrived between two batches");
+  }
+  if (skippedBatches_) {
+    batch.notices.push_back("sample intervals were skipped while the JavaScript thread was behind");
+    skippedBatches_ = 0;
   }
   if (capture_) capture_->drain(&batch.capture);
   sink_(std::move(batch));

@@ -57,8 +57,11 @@ struct EngineBatch {
 class Engine final : public EngineServices {
  public:
   using BatchSink = std::function<void(EngineBatch&&)>;
+  // Whether the sink can take another interim batch now; when not, the interval is skipped and
+  // its events and capture wait in their bounded queues for the next one.
+  using SinkReady = std::function<bool()>;
 
-  Engine(EngineConfig config, BatchSink sink);
+  Engine(EngineConfig config, BatchSink sink, SinkReady ready = [] { return true; });
   ~Engine() override;
 
   // Binds every server (failing with EADDRINUSE and the address if taken), then starts the
@@ -92,6 +95,8 @@ class Engine final : public EngineServices {
 
   const EngineConfig config_;
   BatchSink sink_;
+  SinkReady sinkReady_;
+  uint64_t skippedBatches_ = 0;
   int64_t originUs_ = 0;
   std::vector<std::unique_ptr<EndpointRuntime>> endpoints_;
   std::vector<std::unique_ptr<IoModel>> models_;

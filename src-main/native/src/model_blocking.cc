@@ -2,6 +2,7 @@
 // Thread count grows with connections. Each socket has SO_RCVTIMEO/SO_SNDTIMEO set so a thread
 // blocked in recv or send returns now and then to run posted commands and notice the stop; those
 // returns are counted as wakeups.
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -10,7 +11,10 @@
 #include <cerrno>
 #include <list>
 #include <mutex>
+#include <memory>
+#include <system_error>
 #include <thread>
+#include <vector>
 
 #include "connection.h"
 #include "io_model.h"
@@ -20,7 +24,9 @@ namespace sockscope {
 namespace {
 
 constexpr int kBlockingWakeMs = 25;
-constexpr size_t kScratchBytes = 256 * 1024;
+// Per connection, so smaller than the reactor's per-thread buffer: a thousand blocking
+// connections must not cost a quarter of a gigabyte.
+constexpr size_t kScratchBytes = 64 * 1024;
 
 class BlockingModel final : public IoModel {
  public:
@@ -37,15 +43,18 @@ class BlockingModel final : public IoModel {
   Status start() override {
     if (endpoint_.spec.role == Role::Server) {
       if (endpoint_.spec.transport == Transport::Udp) {
-        const int fd = listenFd_;
+        std::shared_ptr<Connection> connection = engine_.adopt(endpoint_, listenFd_);
         listenFd_ = -1;  // owned by its connection from now on
-        spawn([this, fd] { serve(engine_.adopt(endpoint_, fd)); });
-      } else {
-        spawn([this] { acceptLoop(); });
+        return spawn([this, connection] { serve(connection); }) ? Status::success() : abandon(connection);
       }
-      return Status::success();
+      return spawn([this] { acceptLoop(); }) ? Status::success() : Status::fail("EAGAIN", "no thread could be started to accept connections");
     }
-    for (int i = 0; i < endpoint_.spec.connections; ++i) spawn([this] { connectAndServe(); });
+    for (int i = 0; i < endpoint_.spec.connections; ++i) {
+      if (!spawn([this] { connectAndServe(); })) {
+        return Status::fail("EAGAIN", "only " + std::to_string(i) + " of " + std::to_string(endpoint_.spec.connections) +
+                                          " client threads could be started: the blocking model needs a thread per connection");
+      }
+    }
     return Status::success();
   }
 
@@ -57,26 +66,58 @@ class BlockingModel final : public IoModel {
       std::thread thread;
       {
         std::lock_guard<std::mutex> lock(threadsMutex_);
-        if (threads_.empty()) break;
-        thread = std::move(threads_.front());
-        threads_.pop_front();
+        reapFinishedLocked();
+        auto running = std::find_if(threads_.begin(), threads_.end(), [](const std::thread& candidate) { return candidate.joinable(); });
+        if (running == threads_.end()) break;
+        thread = std::move(*running);  // the slot stays, so a finishing thread still finds it
       }
-      if (thread.joinable()) thread.join();
+      thread.join();
     }
+    std::lock_guard<std::mutex> lock(threadsMutex_);
+    finished_.clear();
+    threads_.clear();
     if (listenFd_ >= 0) ::close(listenFd_);
     listenFd_ = -1;
   }
 
  private:
+  // Starts a thread for body; false when stopping or when the system has no thread to give.
   template <typename Body>
-  void spawn(Body body) {
+  bool spawn(Body body) {
     std::lock_guard<std::mutex> lock(threadsMutex_);
-    if (stopping_.load()) return;
-    threads_.emplace_back([this, body] {
-      endpoint_.counters.threads.fetch_add(1, std::memory_order_relaxed);
-      body();
-      endpoint_.counters.threads.fetch_sub(1, std::memory_order_relaxed);
-    });
+    reapFinishedLocked();
+    if (stopping_.load()) return false;
+    try {
+      auto slot = threads_.emplace(threads_.end());
+      *slot = std::thread([this, body, slot] {
+        endpoint_.counters.threads.fetch_add(1, std::memory_order_relaxed);
+        body();
+        endpoint_.counters.threads.fetch_sub(1, std::memory_order_relaxed);
+        std::lock_guard<std::mutex> finished(threadsMutex_);
+        finished_.push_back(slot);
+      });
+      return true;
+    } catch (const std::system_error& error) {
+      threads_.pop_back();
+      endpoint_.recordError(Status::fail("EAGAIN", std::string("cannot start a thread: ") + error.what()));
+      return false;
+    }
+  }
+
+  // Joins threads that have ended, so a long run with many short connections keeps no dead
+  // threads (and their stacks) around.
+  void reapFinishedLocked() {
+    for (auto slot : finished_) {
+      if (slot->joinable()) slot->join();
+      threads_.erase(slot);
+    }
+    finished_.clear();
+  }
+
+  Status abandon(const std::shared_ptr<Connection>& connection) {
+    connection->close();
+    engine_.release(connection);
+    return Status::fail("EAGAIN", "no thread could be started for the connection");
   }
 
   void acceptLoop() {
@@ -93,14 +134,18 @@ class BlockingModel final : public IoModel {
       }
       endpoint_.counters.accepts.fetch_add(1, std::memory_order_relaxed);
       std::shared_ptr<Connection> connection = engine_.adopt(endpoint_, fd);
-      spawn([this, connection] { serve(connection); });
+      if (!spawn([this, connection] { serve(connection); })) abandon(connection);
     }
   }
 
   void connectAndServe() {
     int fd = -1;
     bool inProgress = false;
-    Status status = openClientSocket(endpoint_.spec, endpoint_.boundAddress, false, &fd, &inProgress);
+    Status status = openClientSocket(endpoint_.spec, endpoint_.boundAddress, false, &fd, &inProgress, &stopping_, kBlockingWakeMs);
+    if (stopping_.load()) {
+      if (status.ok()) ::close(fd);
+      return;
+    }
     if (!status.ok()) {
       endpoint_.recordError(status);
       EngineEvent event;
@@ -121,14 +166,30 @@ class BlockingModel final : public IoModel {
 
   void serve(const std::shared_ptr<Connection>& connection) {
     setBlockingTimeouts(connection->fd(), kBlockingWakeMs);
-    std::vector<uint8_t> scratch(kScratchBytes);
+    // Not zero-filled: every byte is written by recv before it is read.
+    std::unique_ptr<uint8_t[]> scratch(new uint8_t[kScratchBytes]);
     connection->opened();
     auto& counters = endpoint_.counters;
     while (!stopping_.load(std::memory_order_relaxed)) {
       connection->runCommands();
       if (connection->closeRequested()) break;
-      const int64_t timerAtUs = connection->nextTimerUs();
-      if (timerAtUs > 0 && timerAtUs <= engine_.nowUs()) connection->onTimer();
+      int64_t timerAtUs = connection->nextTimerUs();
+      if (timerAtUs > 0 && timerAtUs <= engine_.nowUs()) {
+        connection->onTimer();
+        timerAtUs = connection->nextTimerUs();
+      }
+      // A blocking read must return in time for the workload's next timer (a paced sender).
+      // SO_RCVTIMEO counts in scheduler ticks (4 ms at HZ=250), too coarse for that, so with a
+      // timer pending the thread first waits in ppoll, which sleeps on a high-resolution timer.
+      if (timerAtUs > 0 && connection->wantsRead() && !connection->wantsWrite()) {
+        const int64_t waitUs = std::clamp<int64_t>(timerAtUs - engine_.nowUs(), 0, int64_t{kBlockingWakeMs} * 1000);
+        pollfd readable{connection->fd(), POLLIN, 0};
+        timespec timeout{0, static_cast<long>(waitUs) * 1000};
+        if (ppoll(&readable, 1, &timeout, nullptr) == 0) {
+          counters.wakeups.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+      }
       IoResult wrote = IoResult::Ended;
       if (connection->wantsWrite()) {
         wrote = connection->writeOnce();
@@ -139,7 +200,7 @@ class BlockingModel final : public IoModel {
         // With more to write, only take what is already there: the write must not wait behind a
         // read that may never come.
         const int flags = connection->wantsWrite() ? MSG_DONTWAIT : 0;
-        const IoResult read = connection->readOnce(scratch.data(), scratch.size(), flags);
+        const IoResult read = connection->readOnce(scratch.get(), kScratchBytes, flags);
         if (read == IoResult::WouldBlock && flags == 0) counters.wakeups.fetch_add(1, std::memory_order_relaxed);
         if (read == IoResult::Closed || connection->closeRequested()) break;
         continue;
@@ -163,6 +224,7 @@ class BlockingModel final : public IoModel {
   int listenFd_ = -1;
   std::mutex threadsMutex_;
   std::list<std::thread> threads_;
+  std::vector<std::list<std::thread>::iterator> finished_;
 };
 
 }  // namespace

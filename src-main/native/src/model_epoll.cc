@@ -34,9 +34,21 @@ class EpollPoller final : public Poller {
 
   void remove(int fd) override { epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr); }
 
-  bool wait(int timeoutMs, std::vector<Readiness>* ready) override {
+  bool wait(int64_t timeoutUs, std::vector<Readiness>* ready) override {
     epoll_event events[kEventsPerWait];
-    const int count = epoll_wait(epollFd_, events, kEventsPerWait, timeoutMs);
+    // epoll_pwait2 takes a timespec (Linux 5.11); epoll_wait's milliseconds would pace timers
+    // to the next whole millisecond.
+    timespec timeout{};
+    timespec* limit = nullptr;
+    if (timeoutUs >= 0) {
+      timeout.tv_sec = static_cast<time_t>(timeoutUs / 1000000);
+      timeout.tv_nsec = static_cast<long>(timeoutUs % 1000000) * 1000;
+      limit = &timeout;
+    }
+    int count = epoll_pwait2(epollFd_, events, kEventsPerWait, limit, nullptr);
+    if (count < 0 && errno == ENOSYS) {
+      count = epoll_wait(epollFd_, events, kEventsPerWait, timeoutUs < 0 ? -1 : static_cast<int>((timeoutUs + 999) / 1000));
+    }
     if (count < 0) return errno == EINTR;
     for (int i = 0; i < count; ++i) {
       const uint32_t what = events[i].events;

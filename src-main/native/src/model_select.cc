@@ -29,7 +29,7 @@ class SelectPoller final : public Poller {
 
   void remove(int fd) override { interest_.erase(fd); }
 
-  bool wait(int timeoutMs, std::vector<Readiness>* ready) override {
+  bool wait(int64_t timeoutUs, std::vector<Readiness>* ready) override {
     fd_set readSet, writeSet;
     FD_ZERO(&readSet);
     FD_ZERO(&writeSet);
@@ -41,9 +41,9 @@ class SelectPoller final : public Poller {
     }
     timeval timeout{};
     timeval* limit = nullptr;
-    if (timeoutMs >= 0) {
-      timeout.tv_sec = timeoutMs / 1000;
-      timeout.tv_usec = (timeoutMs % 1000) * 1000;
+    if (timeoutUs >= 0) {
+      timeout.tv_sec = static_cast<time_t>(timeoutUs / 1000000);
+      timeout.tv_usec = static_cast<suseconds_t>(timeoutUs % 1000000);
       limit = &timeout;
     }
     const int count = select(highest + 1, &readSet, &writeSet, nullptr, limit);

@@ -12,13 +12,14 @@ namespace sockscope {
 constexpr size_t kPatternPeriod = 65536;
 
 // Two periods of the pattern, so any slice of up to one period starts at (offset % period).
+// Never destroyed: I/O threads may still be writing from it while the process exits.
 inline const std::shared_ptr<const std::vector<uint8_t>>& patternBuffer() {
-  static const std::shared_ptr<const std::vector<uint8_t>> buffer = [] {
+  static const auto* buffer = new std::shared_ptr<const std::vector<uint8_t>>([] {
     auto bytes = std::make_shared<std::vector<uint8_t>>(2 * kPatternPeriod);
     for (size_t i = 0; i < bytes->size(); ++i) (*bytes)[i] = static_cast<uint8_t>((i ^ (i >> 8)) & 0xff);
     return bytes;
-  }();
-  return buffer;
+  }());
+  return *buffer;
 }
 
 // Checks incoming stream bytes against the pattern; counts the bytes that differ.

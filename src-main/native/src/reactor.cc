@@ -24,6 +24,8 @@ constexpr int kCallsPerTurn = 16;
 // Accepts per listener readiness event.
 constexpr int kAcceptsPerTurn = 64;
 constexpr size_t kScratchBytes = 256 * 1024;
+// How long a listener rests after accept ran out of descriptors.
+constexpr int64_t kAcceptRetryUs = 25000;
 
 class ReactorThread final : public Waker {
  public:
@@ -104,8 +106,9 @@ class ReactorThread final : public Waker {
     std::vector<Readiness> ready;
     while (!stopping_.load(std::memory_order_relaxed)) {
       runDueTimers();
+      resumeListener();
       ready.clear();
-      if (!poller_->wait(timeoutMs(), &ready)) {
+      if (!poller_->wait(timeoutUs(), &ready)) {
         endpoint_.recordError(errnoStatus(errno, "waiting for readiness"));
         break;
       }
@@ -116,11 +119,11 @@ class ReactorThread final : public Waker {
     endpoint_.counters.threads.fetch_sub(1, std::memory_order_relaxed);
   }
 
-  int timeoutMs() {
-    if (timers_.empty()) return -1;
-    const int64_t waitUs = timers_.top().atUs - engine_.nowUs();
-    if (waitUs <= 0) return 0;
-    return static_cast<int>(std::min<int64_t>((waitUs + 999) / 1000, 60000));
+  int64_t timeoutUs() {
+    int64_t nextUs = timers_.empty() ? -1 : timers_.top().atUs;
+    if (listenerPausedUntilUs_ > 0 && (nextUs < 0 || listenerPausedUntilUs_ < nextUs)) nextUs = listenerPausedUntilUs_;
+    if (nextUs < 0) return -1;
+    return std::clamp<int64_t>(nextUs - engine_.nowUs(), 0, 60 * 1000000);
   }
 
   void startListener() {
@@ -288,13 +291,23 @@ class ReactorThread final : public Waker {
       const int fd = accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) return;
-        // Out of descriptors, most often: report it and let the backlog wait.
+        // Out of descriptors, most often. The listener stays readable while the backlog waits,
+        // so it leaves the poller for a while instead of waking this thread in a loop.
         endpoint_.recordError(errnoStatus(errno, "accept"));
+        poller_->remove(listenFd_);
+        listenerPausedUntilUs_ = engine_.nowUs() + kAcceptRetryUs;
         return;
       }
       endpoint_.counters.accepts.fetch_add(1, std::memory_order_relaxed);
       distribute(fd);
     }
+  }
+
+  void resumeListener() {
+    if (listenerPausedUntilUs_ == 0 || engine_.nowUs() < listenerPausedUntilUs_) return;
+    listenerPausedUntilUs_ = 0;
+    Status status = poller_->add(listenFd_, true, false);
+    if (!status.ok()) endpoint_.recordError(status);
   }
 
   void serve(const Readiness& event) {
@@ -351,7 +364,18 @@ class ReactorThread final : public Waker {
     if (timerAtUs > 0 && (entry.timerAtUs == 0 || timerAtUs < entry.timerAtUs)) {
       entry.timerAtUs = timerAtUs;
       timers_.push(Timer{timerAtUs, fd, connection});
+      if (timers_.size() > 4 * entries_.size() + 64) compactTimers();
     }
+  }
+
+  // Superseded timers stay in the heap until they come due; when they pile up (a paced sender
+  // moving its timer earlier again and again), keep only each connection's current one.
+  void compactTimers() {
+    std::vector<Timer> current;
+    for (auto& [fd, entry] : entries_) {
+      if (entry.timerAtUs > 0 && entry.connection) current.push_back(Timer{entry.timerAtUs, fd, entry.connection});
+    }
+    timers_ = std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>(std::greater<Timer>(), std::move(current));
   }
 
   void runDueTimers() {
@@ -392,6 +416,7 @@ class ReactorThread final : public Waker {
   std::atomic<bool> stopping_{false};
   int wakeFd_ = -1;
   int listenFd_ = -1;
+  int64_t listenerPausedUntilUs_ = 0;
   int clientSlots_ = 0;
   std::unordered_map<int, Entry> entries_;
   std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
@@ -428,14 +453,15 @@ class ReactorModel final : public IoModel {
 
   Status start() override {
     for (auto& thread : threads_) thread->start();
+    started_ = true;
     return Status::success();
   }
 
   void stop() override {
     for (auto& thread : threads_) thread->stop();
     threads_.clear();
-    // A UDP server's socket was adopted as a connection and closed with it.
-    if (listenFd_ >= 0 && endpoint_.spec.transport == Transport::Tcp) ::close(listenFd_);
+    // A running UDP server's socket was adopted as a connection and closed with it.
+    if (listenFd_ >= 0 && (endpoint_.spec.transport == Transport::Tcp || !started_)) ::close(listenFd_);
     listenFd_ = -1;
   }
 
@@ -452,6 +478,7 @@ class ReactorModel final : public IoModel {
   std::vector<std::unique_ptr<ReactorThread>> threads_;
   std::atomic<size_t> nextThread_{0};
   int listenFd_ = -1;
+  bool started_ = false;
 };
 
 }  // namespace

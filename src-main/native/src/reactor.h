@@ -26,9 +26,9 @@ class Poller {
   virtual Status add(int fd, bool read, bool write) = 0;
   virtual void modify(int fd, bool read, bool write) = 0;
   virtual void remove(int fd) = 0;
-  // Waits up to timeoutMs (-1 = no limit) and appends what is ready. Returns false on a failure
-  // other than an interruption.
-  virtual bool wait(int timeoutMs, std::vector<Readiness>* ready) = 0;
+  // Waits up to timeoutUs (-1 = no limit) and appends what is ready. Returns false on a failure
+  // other than an interruption. Microseconds, so a paced workload wakes when it should.
+  virtual bool wait(int64_t timeoutUs, std::vector<Readiness>* ready) = 0;
 };
 
 using PollerFactory = std::function<std::unique_ptr<Poller>()>;

@@ -39,6 +39,12 @@ void SendQueue::consume(size_t bytes) {
   }
 }
 
+void SendQueue::popFront() {
+  if (chunks_.empty()) return;
+  queuedBytes_ -= chunks_.front().end - chunks_.front().offset;
+  chunks_.pop_front();
+}
+
 void SendQueue::clear() {
   chunks_.clear();
   queuedBytes_ = 0;

@@ -38,6 +38,8 @@ class SendQueue {
 
   // Drops bytes the kernel accepted.
   void consume(size_t bytes);
+  // Drops the front chunk whole: a datagram is sent or lost as one.
+  void popFront();
   void clear();
 
  private:

@@ -76,4 +76,6 @@ Status readSocketOptions(int fd, Transport transport, AppliedSocketOptions* out)
 
 Status setAbortiveLinger(int fd) { return setLinger(fd, true, 0); }
 
+Status clearLinger(int fd) { return setLinger(fd, false, 0); }
+
 }  // namespace sockscope

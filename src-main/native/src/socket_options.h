@@ -26,4 +26,7 @@ Status readSocketOptions(int fd, Transport transport, AppliedSocketOptions* out)
 // Sets SO_LINGER to {on, 0}: the next close() discards unsent data and sends a reset.
 Status setAbortiveLinger(int fd);
 
+// Sets SO_LINGER off: close() returns at once and the kernel sends what is left.
+Status clearLinger(int fd);
+
 }  // namespace sockscope

@@ -1,6 +1,7 @@
 #include "sockets.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +19,23 @@ Status describe(int err, const char* call, const NetAddress& address) {
   if (err == EACCES) return Status::fail("EACCES", "permission denied to " + std::string(call) + " " + where + " (EACCES): ports below 1024 need privileges");
   if (err == EADDRNOTAVAIL) return Status::fail("EADDRNOTAVAIL", "address " + where + " is not available on this machine (EADDRNOTAVAIL)");
   return errnoStatus(err, std::string(call) + " " + where);
+}
+
+}  // namespace
+
+Status finishConnect(int fd, const NetAddress& target);
+
+namespace {
+
+// Waits for a connect that outlived its first step, one step at a time.
+Status awaitConnect(int fd, const NetAddress& target, const std::atomic<bool>* stopping, int stepMs) {
+  for (;;) {
+    if (stopping && stopping->load()) return Status::fail("ECANCELED", "connect to " + formatNetAddress(target) + " abandoned: the run stopped");
+    pollfd wanted{fd, POLLOUT, 0};
+    const int ready = poll(&wanted, 1, stepMs);
+    if (ready > 0) return finishConnect(fd, target);
+    if (ready < 0 && errno != EINTR) return errnoStatus(errno, "poll");
+  }
 }
 
 }  // namespace
@@ -43,7 +61,8 @@ Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, Net
   return Status::success();
 }
 
-Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress) {
+Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress,
+                        const std::atomic<bool>* stopping, int stepMs) {
   const bool tcp = spec.transport == Transport::Tcp;
   const int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
   const int socketFd = socket(target.family(), type, 0);
@@ -54,10 +73,18 @@ Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool
     return status;
   }
   *inProgress = false;
+  // Linux ends a blocking connect with EINPROGRESS once SO_SNDTIMEO passes (socket(7)).
+  if (!nonBlocking && tcp) setBlockingTimeouts(socketFd, stepMs);
   if (tcp || spec.udpConnected) {
     if (connect(socketFd, target.get(), target.length) != 0) {
       if (errno == EINPROGRESS && nonBlocking) {
         *inProgress = true;
+      } else if (errno == EINPROGRESS) {
+        Status status = awaitConnect(socketFd, target, stopping, stepMs);
+        if (!status.ok()) {
+          ::close(socketFd);
+          return status;
+        }
       } else {
         const int err = errno;
         ::close(socketFd);

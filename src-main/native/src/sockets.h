@@ -1,5 +1,7 @@
 // Opening the sockets of an endpoint, the same for every model.
 #pragma once
+#include <atomic>
+
 #include "config.h"
 #include "errors.h"
 #include "net_address.h"
@@ -12,7 +14,10 @@ Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, Net
 
 // A client socket with options applied, and connect() started (non-blocking) or done (blocking).
 // *inProgress is true when a non-blocking TCP connect is still under way.
-Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress);
+// A blocking connect waits in steps of stepMs and gives up when *stopping turns true, so a
+// dropped SYN cannot hold a stopping engine for the kernel's two minutes of retries.
+Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress,
+                        const std::atomic<bool>* stopping = nullptr, int stepMs = 25);
 
 // After a non-blocking connect became writable: its outcome.
 Status finishConnect(int fd, const NetAddress& target);

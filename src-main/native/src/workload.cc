@@ -281,7 +281,10 @@ class PingPongWorkload final : public Workload {
     connection.endpoint.counters.messages.fetch_add(1, std::memory_order_relaxed);
     message_.reset();
     if (spec_.messagesPerSecond) {
-      nextSendUs_ = sentAtUs_ + 1000000 / spec_.messagesPerSecond;
+      // On a schedule from the first message, so late wake-ups do not add up to a slower rate;
+      // a sender that fell far behind starts a new schedule rather than bursting to catch up.
+      const int64_t intervalUs = 1000000 / spec_.messagesPerSecond;
+      nextSendUs_ = std::max(nextSendUs_ + intervalUs, now - 10 * intervalUs);
       if (nextSendUs_ > now) return;
     }
     sendNext(connection);
@@ -290,6 +293,7 @@ class PingPongWorkload final : public Workload {
   void sendNext(Connection& connection) {
     if (finished()) return;
     const int64_t now = connection.nowUs();
+    if (nextSendUs_ == 0) nextSendUs_ = now;
     const size_t size = udp_ ? std::max<size_t>(spec_.messageBytes, kSequenceBytes) : spec_.messageBytes;
     auto message = patternMessage(size, sent_ * 97);
     ++sequence_;
