@@ -54,7 +54,11 @@ export class RemoteRun {
   }
 
   stop(): Promise<RunResult> {
-    this.channel.send({ type: 'stop', runId: this.runId });
+    try {
+      this.channel.send({ type: 'stop', runId: this.runId });
+    } catch (error) {
+      this.reject(error as Error);
+    }
     return this.finished;
   }
 
@@ -104,7 +108,12 @@ export class HostProtocolClient {
     const run = new RemoteRun(this, runId, options);
     await new Promise<void>((resolve, reject) => {
       this.runs.set(runId, { run, started: (error) => (error ? reject(error) : resolve()) });
-      this.send({ type: 'start', runId, profile, ...(options.durationMs !== undefined && { durationMs: options.durationMs }) });
+      try {
+        this.send({ type: 'start', runId, profile, ...(options.durationMs !== undefined && { durationMs: options.durationMs }) });
+      } catch (error) {
+        this.runs.delete(runId);
+        reject(error as Error);
+      }
     });
     return run;
   }
@@ -114,10 +123,20 @@ export class HostProtocolClient {
     const requestId = ++this.nextRequestId;
     return new Promise((resolve, reject) => {
       this.commands.set(requestId, { resolve, reject });
-      this.send({ type: 'command', runId, requestId, target, body });
+      try {
+        this.send({ type: 'command', runId, requestId, target, body });
+      } catch (error) {
+        this.commands.delete(requestId);
+        reject(error as Error);
+      }
     });
   }
 
+  /**
+   * Sends a request; after the host's exit it is dropped (its runs and commands have failed
+   * already). A transport that throws (a channel closing before the exit is seen) fails the
+   * request that caused it, never the caller's process.
+   */
   send(request: HostRequest): void {
     if (this.exitDescription === null) this.transport.send(request);
   }

@@ -129,6 +129,16 @@ describe('the utility host client', () => {
     await expect(run.finished).rejects.toMatchObject({ code: 'EPROTO' });
   });
 
+  it('fails the request, not the caller, when the port refuses a message before the exit is seen', async () => {
+    const client = await UtilityHostClient.spawn('/app/out/main/engine-host-process.js');
+    const child = forked[0]!;
+    child.postMessage = () => {
+      throw new Error('the port is closed');
+    };
+    await expect(client.start(echoProfile(100))).rejects.toThrow('the port is closed');
+    await expect(client.command('run-1', { connectionId: 1 }, { do: 'close', abortive: false })).rejects.toThrow('the port is closed');
+  });
+
   it('ends the host on close, which is reported as an exit', async () => {
     const client = await UtilityHostClient.spawn('/app/out/main/engine-host-process.js');
     const exited = new Promise<string>((resolve) => client.onExit(resolve));
