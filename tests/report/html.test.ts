@@ -149,6 +149,10 @@ describe('the HTML report in Chromium, offline', () => {
     }
     expect(await page.locator('#findings .finding').count()).toBe(findingsOf(result).length);
     expect(await page.locator('#environment').textContent()).toContain('net.ipv4.tcp_rmem');
+    // The kernel doubles the receive buffer asked for: the cell is marked and says what was asked.
+    const changed = page.locator('table.options td.changed');
+    expect(await changed.count()).toBeGreaterThanOrEqual(1);
+    expect(await changed.first().textContent()).toBe('32,768asked 16,384');
 
     // Charts: lines with several points, drawn at a real size.
     const chartPaths = page.locator('figure.chart svg path');

@@ -162,25 +162,27 @@ ${settings}
 <h3>Endpoints</h3>
 ${endpoints}
 <h3>Socket options: requested and applied</h3>
-<p class="caption">Requested is what the profile asked for (blank: the kernel default); applied is what getsockopt read back from the first socket. A highlighted cell is one the kernel changed.</p>
+<p class="caption">Each cell is what getsockopt read back from the endpoint's first socket; "asked" is what the profile requested (none: the kernel's default). A highlighted cell is one the kernel changed.</p>
 ${optionsTable(result)}
 ${actions}`;
 }
 
 function optionsTable(result: RunResult): string {
-  const headers = ['option', ...result.endpoints.flatMap((endpoint) => [`${endpoint.id} requested`, `${endpoint.id} applied`])];
-  const rows = socketOptionDescriptors.map((descriptor) => {
-    const cells = [`<td><code>${escapeHtml(descriptor.name)}</code><br><span class="muted">${escapeHtml(descriptor.kernel)}</span></td>`];
-    for (const endpoint of result.endpoints) {
+  const head = socketOptionDescriptors
+    .map((descriptor) => `<th><code>${escapeHtml(descriptor.name)}</code><br><span class="muted small">${escapeHtml(descriptor.kernel.split(',')[0] ?? '')}</span></th>`)
+    .join('');
+  const rows = result.endpoints.map((endpoint) => {
+    const cells = socketOptionDescriptors.map((descriptor) => {
       const requested = endpoint.requestedOptions[descriptor.name];
       const applied = endpoint.appliedOptions === null ? undefined : endpoint.appliedOptions[descriptor.name];
       const changed = requested !== undefined && applied !== undefined && JSON.stringify(requested) !== JSON.stringify(applied);
-      cells.push(`<td>${escapeHtml(optionValue(requested, descriptor.unit))}</td>`);
-      cells.push(`<td${changed ? ' class="changed"' : ''}>${escapeHtml(endpoint.appliedOptions === null ? 'not read' : optionValue(applied, descriptor.unit))}</td>`);
-    }
-    return cells.join('');
+      const shown = endpoint.appliedOptions === null ? 'not read' : optionValue(applied, descriptor.unit);
+      const asked = requested === undefined ? '' : `<br><span class="asked">asked ${escapeHtml(optionValue(requested, descriptor.unit))}</span>`;
+      return `<td${changed ? ' class="changed"' : ''}>${escapeHtml(shown)}${asked}</td>`;
+    });
+    return `<tr><td><code>${escapeHtml(endpoint.id)}</code></td>${cells.join('')}</tr>`;
   });
-  return `<div class="scroll"><table><thead><tr>${headers.map((header) => `<th>${escapeHtml(header)}</th>`).join('')}</tr></thead><tbody>${rows.map((row) => `<tr>${row}</tr>`).join('')}</tbody></table></div>`;
+  return `<div class="scroll"><table class="options"><thead><tr><th>endpoint</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
 }
 
 function environmentSection(result: RunResult): string {
@@ -223,7 +225,7 @@ function chartsSection(result: RunResult): string {
         xMaxMs,
         series: [
           { label: 'in', color: palette.in, points: zip(series.timesMs, series.bitsIn) },
-          { label: 'out', color: palette.out, points: zip(series.timesMs, series.bitsOut) },
+          { label: 'out', color: palette.out, dashed: true, points: zip(series.timesMs, series.bitsOut) },
         ],
       });
       const queues = lineChart({
@@ -409,6 +411,8 @@ interface Scale {
 interface ChartSeries {
   label: string;
   color: string;
+  /** Dashed, so that a line lying on top of another stays visible (out over an echo's equal in). */
+  dashed?: boolean;
   points: [x: number, y: number | null][];
 }
 
@@ -441,7 +445,7 @@ function lineChart(options: { title: string; scale: Scale; xMaxMs: number; serie
   parts.push(`<text class="unit" x="${chart.left}" y="${chart.top - 10}" text-anchor="middle">${escapeHtml(scale.label)}</text>`);
   for (const series of options.series) {
     const path = pathOf(thin(series.points), x, y);
-    if (path !== '') parts.push(`<path d="${path}" fill="none" stroke="${series.color}" stroke-width="1.6" stroke-linejoin="round"><title>${escapeHtml(series.label)}</title></path>`);
+    if (path !== '') parts.push(`<path d="${path}" fill="none" stroke="${series.color}" stroke-width="1.6" stroke-linejoin="round"${series.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeHtml(series.label)}</title></path>`);
   }
   const legend = options.series
     .map((series) => `<span class="swatch" style="background:${series.color}"></span>${escapeHtml(series.label)}`)
@@ -652,7 +656,7 @@ function optionValue(value: unknown, unit: string): string {
   if (value === undefined) return '';
   if (value === null) return unit === 'flag' ? 'n/a' : 'off';
   if (typeof value === 'boolean') return value ? 'on' : 'off';
-  if (typeof value === 'number') return unit === 'bytes' ? `${formatCount(value)} B` : String(value);
+  if (typeof value === 'number') return formatCount(value);
   if (typeof value === 'object' && 'seconds' in value) return `${String(value.seconds)} s`;
   if (typeof value === 'object' && 'idleS' in value && 'intervalS' in value && 'count' in value) {
     return `idle ${String(value.idleS)} s, every ${String(value.intervalS)} s, ${String(value.count)} probes`;
@@ -734,6 +738,9 @@ nav a { color: var(--accent); text-decoration: none; }
 nav a:hover { text-decoration: underline; }
 code, .mono { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 13px; }
 .muted, .caption { color: var(--muted); }
+.small { font-size: 11.5px; font-weight: normal; }
+.asked { color: var(--muted); font-size: 12px; white-space: nowrap; }
+table.options th, table.options td { padding: 4px 8px; }
 .caption { font-size: 13px; margin: 4px 0 8px; }
 .empty { color: var(--muted); font-style: italic; }
 .scroll { overflow-x: auto; }
@@ -792,7 +799,10 @@ footer { margin-top: 40px; padding-top: 8px; border-top: 1px solid var(--line); 
   h2 { break-after: avoid; }
   h3 { break-after: avoid; }
   .scroll { overflow: visible; }
-  table { break-inside: auto; }
+  table { break-inside: auto; font-size: 8.5pt; }
+  code, .mono { font-size: 8.5pt; }
+  th, td { padding: 3px 5px; }
+  table.options th, table.options td { padding: 3px 4px; }
   tr { break-inside: avoid; }
   a { color: inherit; }
 }
