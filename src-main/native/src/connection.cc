@@ -201,7 +201,7 @@ void Connection::onTimer() {
 void Connection::enqueue(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite,
                          std::shared_ptr<const NetAddress> destination, size_t offset, size_t end) {
   if (closed_ || writeShut_) return;
-  sendQueue_.push(std::move(data), ownWrite, std::move(destination), offset, end);
+  sendQueue_.push(std::move(data), ownWrite, std::move(destination), offset, end, !tcp());
   appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
 }
 

@@ -3,13 +3,14 @@
 namespace sockscope {
 
 void SendQueue::push(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite,
-                     std::shared_ptr<const NetAddress> destination, size_t offset, size_t end) {
+                     std::shared_ptr<const NetAddress> destination, size_t offset, size_t end, bool datagram) {
   if (!data) return;
   if (end == 0 || end > data->size()) end = data->size();
   // An empty datagram is a real UDP message; an empty TCP write is nothing.
-  if (offset >= end && !destination) return;
+  if (offset >= end && !datagram) return;
   queuedBytes_ += end - offset;
-  chunks_.push_back(SendChunk{std::move(data), offset, end, ownWrite, std::move(destination)});
+  // A datagram always goes out in a send of its own: gathering would merge datagrams.
+  chunks_.push_back(SendChunk{std::move(data), offset, end, ownWrite || datagram, std::move(destination)});
 }
 
 int SendQueue::nextWrite(iovec* iov, int maxIov) const {

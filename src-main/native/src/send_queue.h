@@ -25,9 +25,10 @@ class SendQueue {
  public:
   static constexpr int kMaxGather = 64;
 
-  // Queues data[offset, end); end = 0 means the whole buffer.
+  // Queues data[offset, end); end = 0 means the whole buffer. A datagram is queued even when
+  // empty; an empty stream write is dropped.
   void push(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite,
-            std::shared_ptr<const NetAddress> destination = nullptr, size_t offset = 0, size_t end = 0);
+            std::shared_ptr<const NetAddress> destination = nullptr, size_t offset = 0, size_t end = 0, bool datagram = false);
 
   bool empty() const { return chunks_.empty(); }
   uint64_t queuedBytes() const { return queuedBytes_; }

@@ -1,0 +1,87 @@
+// Behaviour that once went wrong, kept right.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { ioModels } from '../../src-shared/profile.js';
+import { runProfile } from '../../src-main/engine/run.js';
+import { endpointOf, profileOf } from '../helpers/profiles.js';
+
+const run = promisify(execFile);
+
+describe.each(ioModels)('the %s model', (model) => {
+  it('echoes one empty UDP datagram once, not forever', async () => {
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'udp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+          { id: 'client', role: 'client', transport: 'udp', model, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
+        ],
+        { durationMs: 600, actions: [{ atMs: 100, endpoint: 'client', do: 'send', text: '' }] },
+      ),
+    );
+    expect(endpointOf(result, 'server').counters.writes).toBe(1);
+    expect(endpointOf(result, 'client').counters.reads).toBe(1);
+  });
+
+  it('keeps a paced sender on its schedule', async () => {
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
+          {
+            id: 'client',
+            role: 'client',
+            transport: 'tcp',
+            model,
+            connect: { endpoint: 'server' },
+            options: { noDelay: true },
+            workload: { kind: 'ping-pong', messageBytes: 64, messagesPerSecond: 500 },
+          },
+        ],
+        { durationMs: 2000 },
+      ),
+    );
+    // 500 a second for two seconds, less the connection's start.
+    expect(endpointOf(result, 'client').counters.messages).toBeGreaterThan(900);
+    expect(endpointOf(result, 'client').counters.messages).toBeLessThan(1010);
+  });
+
+  it('stops promptly although a lingering close has unsent data', async () => {
+    const started = Date.now();
+    await runProfile(
+      profileOf(
+        [
+          {
+            id: 'server',
+            role: 'server',
+            transport: 'tcp',
+            model,
+            listen: { host: '127.0.0.1', port: 0 },
+            options: { rcvBufBytes: 4096 },
+            workload: { kind: 'sink', readBytesPerSecond: 10_000 },
+          },
+          { id: 'client', role: 'client', transport: 'tcp', model, connect: { endpoint: 'server' }, options: { linger: { seconds: 30 } }, workload: { kind: 'bulk' } },
+        ],
+        { durationMs: 500 },
+      ),
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
+describe('a process that exits while its engine runs', () => {
+  it('exits cleanly, with I/O threads still moving bytes', async () => {
+    const script = `
+      const { Engine } = require(${JSON.stringify(process.cwd())} + '/src-main/native/build/Release/sockscope_engine.node');
+      const endpoint = (o) => ({ options: {}, ...o });
+      const engine = new Engine({ sampleEveryMs: 10, endpoints: [
+        endpoint({ id: 's', role: 'server', transport: 'tcp', model: 'epoll', host: '127.0.0.1', port: 0, workload: { kind: 'echo' } }),
+        endpoint({ id: 'c', role: 'client', transport: 'tcp', model: 'epoll', connectEndpoint: 0, connections: 4, workload: { kind: 'ping-pong', messageBytes: 100000 } }),
+      ] }, () => {});
+      engine.start();
+      setTimeout(() => process.exit(0), 150);`;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await expect(run(process.execPath, ['-e', script])).resolves.toBeDefined();
+    }
+  });
+});
