@@ -8,8 +8,8 @@ export interface ParentPortLike {
 }
 
 /** Serves the engine host protocol over a parent port (kept apart from the entry so tests can drive it). */
-export function serveEngineHostOverPort(port: ParentPortLike): void {
-  serveEngineHost({
+export function serveEngineHostOverPort(port: ParentPortLike): ReturnType<typeof serveEngineHost> {
+  return serveEngineHost({
     send: (reply: HostReply) => port.postMessage(reply),
     onMessage: (listener) => port.on('message', (event) => listener(event.data)),
   });

@@ -9,5 +9,10 @@ if (!parentPort) {
   process.stderr.write('the engine host runs as an Electron utility process (utilityProcess.fork)\n');
   process.exit(2);
 }
-serveEngineHostOverPort(parentPort as ParentPortLike);
+const host = serveEngineHostOverPort(parentPort as ParentPortLike);
+// Main ends the host with kill() (SIGTERM) on restart and on quit: the engines stop first, so
+// no engine thread is still running while the process exits.
+process.once('SIGTERM', () => {
+  void host.stopAll().finally(() => process.exit(0));
+});
 parentPort.postMessage({ type: 'ready', pid: process.pid } satisfies HostReply);

@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HostReply, HostRequest, LiveBatch } from '../../src-shared/engine-protocol.js';
+import { serveEngineHostOverPort } from '../../src-main/app/engine-host-port.js';
 import { endpointOf, profileOf } from '../helpers/profiles.js';
 
 /** One side of a fake utility process: what the parent holds. */
@@ -177,5 +178,20 @@ describe('the utility entry, engine-host-process.ts, behind a fake parent port',
     } finally {
       Reflect.deleteProperty(process, 'parentPort');
     }
+  });
+});
+
+describe('the engine host over a parent port', () => {
+  it('stops every run when asked to end (what the entry does on SIGTERM)', async () => {
+    const port = Object.assign(new EventEmitter(), { replies: [] as HostReply[], postMessage: (reply: HostReply) => port.replies.push(reply) });
+    const host = serveEngineHostOverPort(port);
+    port.emit('message', { data: { type: 'start', runId: 'long', profile: echoProfile(60_000) } satisfies HostRequest });
+    await vi.waitFor(() => expect(port.replies.some((reply) => reply.type === 'started')).toBe(true));
+    const started = Date.now();
+    await host.stopAll();
+    await vi.waitFor(() => expect(port.replies.some((reply) => reply.type === 'finished')).toBe(true));
+    expect(Date.now() - started).toBeLessThan(5000);
+    const finished = port.replies.find((reply) => reply.type === 'finished');
+    expect(finished).toMatchObject({ runId: 'long', result: { completed: false } });
   });
 });
