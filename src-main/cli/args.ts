@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
+import { tokenPattern } from '../agent/access.js';
 import { UsageError, errorCode } from './exit-codes.js';
 
-export const commandNames = ['run', 'report', 'compare', 'profiles', 'help'] as const;
+export const commandNames = ['run', 'report', 'compare', 'profiles', 'agent', 'help'] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface RunArguments {
@@ -31,6 +32,19 @@ export interface ReportArguments {
 export interface CompareArguments {
   /** Two or more result files; the first is the base the others are compared against. */
   resultPaths: string[];
+  /** From --html: also write the comparison as an HTML page. */
+  htmlPath: string | undefined;
+}
+
+export interface AgentArguments {
+  /** From --host: the address to listen on (default 127.0.0.1). */
+  host: string;
+  /** From --port: 0 picks a free port. */
+  port: number;
+  /** From --token; undefined generates one. */
+  token: string | undefined;
+  /** From --profiles: where browsers save profiles; undefined is the user's data folder. */
+  profilesDir: string | undefined;
 }
 
 /** What the command line asks for. `help` with topic null is the top-level help. */
@@ -39,7 +53,8 @@ export type CommandLine =
   | { command: 'run'; args: RunArguments }
   | { command: 'report'; args: ReportArguments }
   | { command: 'compare'; args: CompareArguments }
-  | { command: 'profiles' };
+  | { command: 'profiles' }
+  | { command: 'agent'; args: AgentArguments };
 
 /** The longest run a profile may ask for (profile.ts allows durationMs up to 24 hours). */
 const maxDurationMs = 24 * 3600 * 1000;
@@ -62,6 +77,18 @@ const reportOptions = {
   pcapng: { type: 'string' },
   html: { type: 'string' },
 } as const satisfies OptionSpecs;
+const compareOptions = {
+  ...helpOption,
+  html: { type: 'string' },
+} as const satisfies OptionSpecs;
+
+const agentOptions = {
+  ...helpOption,
+  host: { type: 'string' },
+  port: { type: 'string' },
+  token: { type: 'string' },
+  profiles: { type: 'string' },
+} as const satisfies OptionSpecs;
 
 /** Parses the arguments after `sockscope`; throws a UsageError that names what was wrong. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
@@ -83,6 +110,8 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       return parseCompare(rest);
     case 'profiles':
       return parseProfiles(rest);
+    case 'agent':
+      return parseAgent(rest);
     case 'help':
       return parseHelp(rest);
   }
@@ -145,12 +174,13 @@ function parseReport(argv: readonly string[]): CommandLine {
 }
 
 function parseCompare(argv: readonly string[]): CommandLine {
-  const { values, positionals } = parseStrict(argv, helpOption, 'compare');
+  const { values, positionals } = parseStrict(argv, compareOptions, 'compare');
   if (values.help) return { command: 'help', topic: 'compare' };
   if (positionals.length < 2) {
     throw new UsageError(`compare takes two or more results, got ${positionals.length}: sockscope compare A.json B.json [...]`, 'compare');
   }
-  return { command: 'compare', args: { resultPaths: positionals } };
+  if (values.html === '') throw new UsageError('--html needs a file name', 'compare');
+  return { command: 'compare', args: { resultPaths: positionals, htmlPath: values.html } };
 }
 
 function parseProfiles(argv: readonly string[]): CommandLine {
@@ -158,6 +188,23 @@ function parseProfiles(argv: readonly string[]): CommandLine {
   if (values.help) return { command: 'help', topic: 'profiles' };
   if (positionals.length > 0) throw new UsageError(`profiles takes no arguments, got ${positionals.join(' ')}`, 'profiles');
   return { command: 'profiles' };
+}
+
+function parseAgent(argv: readonly string[]): CommandLine {
+  const { values, positionals } = parseStrict(argv, agentOptions, 'agent');
+  if (values.help) return { command: 'help', topic: 'agent' };
+  if (positionals.length > 0) throw new UsageError(`agent takes no arguments, got ${positionals.join(' ')}`, 'agent');
+  if (values.host === '') throw new UsageError('--host needs an address, such as 127.0.0.1', 'agent');
+  if (values.profiles === '') throw new UsageError('--profiles needs a directory name', 'agent');
+  if (values.token !== undefined && !tokenPattern.test(values.token)) {
+    throw new UsageError('--token takes 16 to 256 letters, digits, "-", "_", "." or "~"', 'agent');
+  }
+  let port = 0;
+  if (values.port !== undefined) {
+    if (!/^\d{1,5}$/.test(values.port) || Number(values.port) > 65535) throw new UsageError(`--port takes a port from 0 to 65535; got "${values.port}"`, 'agent');
+    port = Number(values.port);
+  }
+  return { command: 'agent', args: { host: values.host ?? '127.0.0.1', port, token: values.token, profilesDir: values.profiles } };
 }
 
 /** Reads --duration: decimal seconds ("10", "0.5"), returned in whole milliseconds. */

@@ -17,6 +17,7 @@ Commands:
   report RESULT.json   summarize a result, or export it as CSV files, a pcapng capture or an HTML page
   compare RESULTS...   compare results side by side per endpoint, changes against the first
   profiles             list the built-in profiles and what each shows
+  agent                serve the workbench to browsers, with the engine on this machine
   help [COMMAND]       show the help of a command
 
 Options:
@@ -71,7 +72,7 @@ Options:
 ${exitCodes}
 `;
 
-const compare = `Usage: sockscope compare A.json B.json [MORE.json...]
+const compare = `Usage: sockscope compare A.json B.json [MORE.json...] [--html FILE]
 
 Shows results of "sockscope run --out" side by side: a table per endpoint id with throughput in and
 out, latency p50/p90/p99, messages, threads, connections and errors, one column per result. Each
@@ -79,7 +80,8 @@ column after the first shows its change against the first result ("+35% ↑"); o
 change for the better is green and one for the worse red.
 
 Options:
-  -h, --help   show this help
+  --html FILE   also write the comparison as a self-contained HTML page
+  -h, --help    show this help
 
 ${exitCodes}
 `;
@@ -96,9 +98,31 @@ Options:
 ${exitCodes}
 `;
 
+const agent = `Usage: sockscope agent [--host 127.0.0.1] [--port N] [--token TOKEN] [--profiles DIR]
+
+Serves the Sockscope workbench to a browser: the renderer over HTTP, the API over a WebSocket, the
+engine in a child process on this machine. Prints the URL to open, with its token; every request
+needs the token (the first page load trades it for a cookie). Runs until Ctrl-C (exit code 0).
+
+Options:
+  --host ADDRESS   the address to listen on (default 127.0.0.1); anything but loopback prints a
+                   warning: whoever reaches the port and learns the token controls the engine,
+                   and HTTP is not encrypted
+  --port N         the port (default 0: any free port, printed in the URL)
+  --token TOKEN    the token to require (16 to 256 letters, digits, "-", "_", ".", "~");
+                   default: 24 random bytes, new at each start
+  --profiles DIR   where browsers save profiles, as NAME.json (default:
+                   $XDG_DATA_HOME/sockscope/profiles, or ~/.local/share/sockscope/profiles)
+  -h, --help       show this help
+
+The pages are the desktop renderer's build (out/renderer, made by "npm run build:app").
+
+${exitCodes}
+`;
+
 const help = `Usage: sockscope help [COMMAND]
 
-Shows the help of COMMAND (run, report, compare, profiles, help), or the list of commands.
+Shows the help of COMMAND (run, report, compare, profiles, agent, help), or the list of commands.
 `;
 
 /** The text of --help for a command, or of the top level when topic is null. */
@@ -114,6 +138,8 @@ export function helpText(topic: CommandName | null): string {
       return compare;
     case 'profiles':
       return profiles;
+    case 'agent':
+      return agent;
     case 'help':
       return help;
   }

@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endpointSeries, escapeHtml, reportContentSecurityPolicy, toHtmlReport } from '../../src-main/engine/report/html.js';
+import { endpointSeries, escapeHtml, reportContentSecurityPolicy, toHtmlComparison, toHtmlReport } from '../../src-main/engine/report/html.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { findingsOf } from '../../src-shared/findings.js';
 import type { RunResult } from '../../src-shared/result.js';
@@ -182,6 +182,32 @@ describe('the HTML report in Chromium, offline', () => {
     await mkdir(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, 'report.png'), fullPage: true });
     await writeFile(join(artifacts, 'report.html'), html);
+    await context.close();
+  });
+
+  it('renders the comparison page offline without errors', async () => {
+    const path = join(scratch, 'compare.html');
+    const slower: RunResult = {
+      ...result,
+      endpoints: result.endpoints.map((endpoint) => ({ ...endpoint, throughput: { ...endpoint.throughput, bitsPerSecondOut: endpoint.throughput.bitsPerSecondOut / 2 } })),
+    };
+    await writeFile(path, toHtmlComparison([{ name: 'fast.json', result }, { name: 'slow.json', result: slower }]));
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 } });
+    await context.setOffline(true);
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('requestfailed', (request) => problems.push(`failed request: ${request.url()}`));
+    await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
+    expect(await page.title()).toBe('sockscope comparison: fast.json, slow.json');
+    expect(await page.locator('h1').textContent()).toBe(hostileName);
+    expect(await page.locator('#endpoints h3').count()).toBe(result.endpoints.length);
+    expect(await page.locator('.change.worse').first().textContent()).toBe('-50% ↓');
+    expect(problems).toEqual([]);
+    await page.screenshot({ path: join(resolve('test-artifacts'), 'compare.png'), fullPage: true });
     await context.close();
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '../../../src-shared/result.js';
 import { socketOptionDescriptors } from '../../../src-shared/socket-options.js';
 import { formatBytes, formatMbitPerSecond, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
+import { type NamedResult, compareResults } from './comparison.js';
 
 /**
  * A run as one self-contained HTML page: no scripts, no external resources (a strict CSP says so),
@@ -69,6 +70,68 @@ export function toHtmlReport(result: RunResult, options: HtmlReportOptions = {})
 ${sections.map(([id, title, body]) => `<section id="${id}">\n<h2>${escapeHtml(title)}</h2>\n${body}\n</section>`).join('\n')}
 </main>
 <footer>Written by sockscope from a ${escapeHtml(result.schema)} result. The page runs no scripts and loads nothing.</footer>
+</body>
+</html>
+`;
+}
+
+/**
+ * The comparison page of several results (`sockscope compare --html`): what each run was, then a
+ * table per endpoint id with a column per result and each change against the first marked, green
+ * for better and red for worse. Self-contained like the report.
+ */
+export function toHtmlComparison(results: readonly NamedResult[]): string {
+  const runs = table(
+    ['', 'file', 'profile', 'started', 'elapsed', 'kernel'],
+    results.map(({ name, result }, index) => [
+      text(index === 0 ? 'base' : `#${index}`),
+      code(name),
+      text(result.profile.name),
+      text(formatStartedAt(result.startedAt)),
+      number(`${formatMs(result.elapsedMs)}${result.completed ? '' : ` (${result.stopReason})`}`),
+      text(result.environment.kernel),
+    ]),
+    [4],
+  );
+  const endpoints = compareResults(results).map((endpoint) => {
+    const rows = endpoint.rows.map((row) => [
+      text(row.label),
+      ...row.cells.map((cell) => {
+        const change = cell.change === null ? '' : ` <span class="change ${cell.verdict}">${escapeHtml(cell.change.text)}</span>`;
+        return `<td class="num${cell.value === null ? ' muted' : ''}">${escapeHtml(cell.text)}${change}</td>`;
+      }),
+    ]);
+    const columns = results.map((_, index) => index + 1);
+    return `<h3><code>${escapeHtml(endpoint.id)}</code> <span class="muted">${escapeHtml(endpoint.kinds.join(' | '))}</span></h3>\n${table(['', ...results.map(({ name }) => name)], rows, columns)}`;
+  });
+  const title = `sockscope comparison: ${results.map(({ name }) => name).join(', ')}`;
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${escapeHtml(reportContentSecurityPolicy)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="sockscope">
+<title>${escapeHtml(title)}</title>
+<style>${styles}</style>
+</head>
+<body>
+<header>
+<p class="kicker">sockscope comparison</p>
+<h1>${escapeHtml(results.map(({ result }) => result.profile.name).filter((name, index, names) => names.indexOf(name) === index).join(' / '))}</h1>
+<p class="meta">${results.length} results; changes are against the first (base). Green: better, red: worse; threads and connections are settings, not judged.</p>
+</header>
+<main>
+<section id="runs">
+<h2>Runs</h2>
+${runs}
+</section>
+<section id="endpoints">
+<h2>Endpoints</h2>
+${endpoints.join('\n')}
+</section>
+</main>
+<footer>Written by sockscope. The page runs no scripts and loads nothing.</footer>
 </body>
 </html>
 `;
@@ -750,6 +813,11 @@ th { background: var(--soft); font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 td.bad { color: var(--problem); font-weight: 600; }
 td.changed { background: #fef3c7; font-weight: 600; }
+td.muted { color: var(--muted); }
+.change { font-size: 12px; padding: 0 4px; border-radius: 3px; white-space: nowrap; }
+.change.better { color: #166534; background: #dcfce7; }
+.change.worse { color: #991b1b; background: #fee2e2; }
+.change.neutral { color: var(--muted); }
 .description { max-width: 80ch; }
 .description p { margin: 0 0 8px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; font-size: 14px; }

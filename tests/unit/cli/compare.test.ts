@@ -123,6 +123,7 @@ describe('sockscope compare, report --html', () => {
 
   it('parses two or more results and refuses fewer', () => {
     expect(parseCommandLine(['compare', 'a.json', 'b.json', 'c.json'])).toEqual({ command: 'compare', args: { resultPaths: ['a.json', 'b.json', 'c.json'] } });
+    expect(parseCommandLine(['compare', 'a.json', 'b.json', '--html', 'c.html'])).toEqual({ command: 'compare', args: { resultPaths: ['a.json', 'b.json'], htmlPath: 'c.html' } });
     expect(parseCommandLine(['compare', '--help'])).toEqual({ command: 'help', topic: 'compare' });
     expect(() => parseCommandLine(['compare', 'a.json'])).toThrow(/two or more results, got 1/);
   });
@@ -135,6 +136,18 @@ describe('sockscope compare, report --html', () => {
     const tty = recordingIo(true);
     expect(await main(['compare', beforePath, afterPath], tty)).toBe(0);
     expect(tty.out.join('')).toContain('\u001b[32m');
+  });
+
+  it('writes the comparison page with --html, escaped and marked', async () => {
+    const io = recordingIo();
+    const htmlPath = join(scratch, 'compare.html');
+    expect(await main(['compare', beforePath, afterPath, '--html', htmlPath], io)).toBe(0);
+    expect(io.err.join('')).toContain(`HTML comparison written to ${htmlPath}`);
+    const html = await readFile(htmlPath, 'utf8');
+    expect(html).toContain('<title>sockscope comparison: before.json, after.json</title>');
+    expect(html).toContain('<span class="change better">+35% ↑</span>');
+    expect(html).toContain('<span class="change worse">+50% ↑</span>');
+    expect(html).not.toContain('<script');
   });
 
   it('names a result it cannot read and exits 2', async () => {

@@ -1,0 +1,115 @@
+import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
+import { formatMbitPerSecond, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
+
+/**
+ * Results side by side, as data: per endpoint id a row per figure and a cell per result, each cell
+ * after the first with its change against the first result. The terminal table
+ * (src-main/cli/compare-text.ts) and the HTML page (compare-html.ts) both draw this.
+ */
+
+/** One result to compare, under the name its column is headed with (usually the file name). */
+export interface NamedResult {
+  name: string;
+  result: RunResult;
+}
+
+/** Which way is better for a figure: more, less, or neither (a setting such as threads). */
+export type Better = 'higher' | 'lower' | 'neutral';
+
+/** How a change reads for the figure: better, worse, or neither (no change, or a neutral figure). */
+export type Verdict = 'better' | 'worse' | 'neutral';
+
+export interface Change {
+  /** "+35% ↑", "-12% ↓", "=", "new ↑". */
+  text: string;
+  direction: -1 | 0 | 1;
+}
+
+export interface ComparisonCell {
+  /** null: the endpoint is missing from this result ("-") or the figure does not apply ("n/a"). */
+  value: number | null;
+  text: string;
+  change: Change | null;
+  verdict: Verdict;
+}
+
+export interface ComparisonRow {
+  label: string;
+  cells: ComparisonCell[];
+}
+
+export interface EndpointComparison {
+  id: string;
+  /** "tcp client, epoll" for each distinct kind the results have for this id. */
+  kinds: string[];
+  rows: ComparisonRow[];
+}
+
+interface Metric {
+  label: string;
+  better: Better;
+  value(endpoint: EndpointResult): number | null;
+  format(value: number): string;
+}
+
+const count = (value: number) => String(value);
+const latency = (pick: (latency: NonNullable<EndpointResult['latencyUs']>) => number) => (endpoint: EndpointResult) =>
+  endpoint.latencyUs === null || endpoint.latencyUs.count === 0 ? null : pick(endpoint.latencyUs);
+
+/** The rows of each endpoint's table, in order. */
+const metrics: readonly Metric[] = [
+  { label: 'Mbit/s in', better: 'higher', value: (endpoint) => endpoint.throughput.bitsPerSecondIn, format: formatMbitPerSecond },
+  { label: 'Mbit/s out', better: 'higher', value: (endpoint) => endpoint.throughput.bitsPerSecondOut, format: formatMbitPerSecond },
+  { label: 'latency p50 ms', better: 'lower', value: latency((value) => value.p50), format: formatMicrosAsMillisShort },
+  { label: 'latency p90 ms', better: 'lower', value: latency((value) => value.p90), format: formatMicrosAsMillisShort },
+  { label: 'latency p99 ms', better: 'lower', value: latency((value) => value.p99), format: formatMicrosAsMillisShort },
+  { label: 'messages', better: 'higher', value: (endpoint) => endpoint.counters.messages, format: count },
+  { label: 'threads', better: 'neutral', value: (endpoint) => endpoint.counters.threads, format: count },
+  { label: 'connections', better: 'neutral', value: (endpoint) => endpoint.counters.connectionsTotal, format: count },
+  { label: 'errors', better: 'lower', value: (endpoint) => endpoint.counters.errors, format: count },
+];
+
+/** Changes smaller than this share of the first value are shown as "=" and never judged. */
+const unchangedBelow = 0.005;
+
+/**
+ * The change of `value` against `base`: "+35% ↑", "-12% ↓", "=" when within half a percent,
+ * "+39x ↑" from ten times on, or "new ↑" when the base is zero. Null when either is missing.
+ */
+export function relativeChange(base: number | null, value: number | null): Change | null {
+  if (base === null || value === null) return null;
+  if (base === value) return { text: '=', direction: 0 };
+  if (base === 0) return { text: value > 0 ? 'new ↑' : 'new ↓', direction: value > 0 ? 1 : -1 };
+  const change = (value - base) / Math.abs(base);
+  if (Math.abs(change) < unchangedBelow) return { text: '=', direction: 0 };
+  const amount = Math.abs(change) >= 10 ? `${Math.round(change)}x` : `${Math.round(change * 100)}%`;
+  return { text: `${change > 0 ? '+' : ''}${amount} ${change > 0 ? '↑' : '↓'}`, direction: change > 0 ? 1 : -1 };
+}
+
+/**
+ * The comparison of results, one entry per endpoint id in the order the ids first appear. A
+ * figure no result has for an endpoint (a server's latency) is left out.
+ */
+export function compareResults(results: readonly NamedResult[]): EndpointComparison[] {
+  const ids = [...new Set(results.flatMap(({ result }) => result.endpoints.map((endpoint) => endpoint.id)))];
+  return ids.map((id) => {
+    const endpoints = results.map(({ result }) => result.endpoints.find((endpoint) => endpoint.id === id) ?? null);
+    const kinds = [...new Set(endpoints.flatMap((endpoint) => (endpoint === null ? [] : [`${endpoint.transport} ${endpoint.role}, ${endpoint.model}`])))];
+    const rows = metrics.map((metric): ComparisonRow => {
+      const values = endpoints.map((endpoint) => (endpoint === null ? null : metric.value(endpoint)));
+      const base = values[0] ?? null;
+      const cells = values.map((value, column): ComparisonCell => {
+        if (value === null) return { value, text: endpoints[column] === null ? '-' : 'n/a', change: null, verdict: 'neutral' };
+        const change = column === 0 ? null : relativeChange(base, value);
+        return { value, text: metric.format(value), change, verdict: verdictOf(metric.better, change) };
+      });
+      return { label: metric.label, cells };
+    });
+    return { id, kinds, rows: rows.filter((row) => row.cells.some((cell) => cell.value !== null)) };
+  });
+}
+
+function verdictOf(better: Better, change: Change | null): Verdict {
+  if (change === null || change.direction === 0 || better === 'neutral') return 'neutral';
+  return (change.direction > 0) === (better === 'higher') ? 'better' : 'worse';
+}
