@@ -87,6 +87,11 @@ function packageRoot(): string {
   return dirname(builtinProfilesDirectory());
 }
 
+/** The renderer build served by default: the package's out/renderer (npm run build:app). */
+export function defaultRendererDir(): string {
+  return join(packageRoot(), 'out', 'renderer');
+}
+
 function packageVersion(root: string): string {
   return (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
 }
@@ -99,7 +104,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === undefined ? generateToken() : checkToken(options.token);
   const root = packageRoot();
-  const rendererDir = resolve(options.rendererDir ?? join(root, 'out', 'renderer'));
+  const rendererDir = resolve(options.rendererDir ?? defaultRendererDir());
   const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
 
   const keeper = await EngineHostKeeper.start(options.spawnHost);

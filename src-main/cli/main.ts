@@ -1,5 +1,6 @@
 import { parseCommandLine } from './args.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { agentCommand } from './commands/agent.js';
 import { compareCommand } from './commands/compare.js';
 import { profilesCommand } from './commands/profiles.js';
 import { reportCommand } from './commands/report.js';
@@ -26,6 +27,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
         return await compareCommand(commandLine.args, io);
       case 'profiles':
         return await profilesCommand(io);
+      case 'agent':
+        return await agentCommand(commandLine.args, io);
     }
   } catch (error) {
     return reportFailure(error, io);
