@@ -94,6 +94,8 @@ let addon: NativeAddon | undefined;
 export function loadNativeAddon(): NativeAddon {
   if (addon) return addon;
   const require = createRequire(import.meta.url);
+  // SOCKSCOPE_ADDON: path (from the working directory) of another build to load, e.g. the sanitized one.
+  if (process.env.SOCKSCOPE_ADDON) return (addon = require(path.resolve(process.env.SOCKSCOPE_ADDON)) as NativeAddon);
   const here = path.dirname(fileURLToPath(import.meta.url));
   // From the sources (tests) and from out/node/src-main/engine (compiled) alike.
   const root = here.includes(`${path.sep}out${path.sep}node${path.sep}`) ? path.resolve(here, '../../../..') : path.resolve(here, '../..');
