@@ -1,7 +1,7 @@
 import { apiCalls, apiErrorSchema, apiEvents, type ApiCallName, type ApiError, type ApiEventName, type SockscopeApi, type Unsubscribe } from '../src-shared/api';
 import { resultSchema, type RunResult } from '../src-shared/result';
 import { describeIssues } from '../src-shared/validation';
-import { callChannel, EVENTS_PORT_CHANNEL } from './ipc-channels';
+import { callChannel, EVENTS_PORT_CHANNEL } from '../src-shared/ipc-channels';
 
 /** The parts of Electron's ipcRenderer the preload uses. */
 export interface IpcRendererLike {

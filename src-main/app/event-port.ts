@@ -1,5 +1,5 @@
 import type { ApiEventName } from '../../src-shared/api.js';
-import { EVENTS_PORT_CHANNEL, type EventBundle } from '../../src-preload/ipc-channels';
+import { EVENTS_PORT_CHANNEL, type EventBundle } from '../../src-shared/ipc-channels';
 
 /** The parts of Electron's MessagePortMain and MessageChannelMain used here. */
 export interface EventPortLike {

@@ -1,6 +1,6 @@
 import { apiCalls, type ApiCallName } from '../../src-shared/api.js';
 import { toApiError } from '../engine/api-error.js';
-import { callChannel, type CallReply } from '../../src-preload/ipc-channels';
+import { callChannel, type CallReply } from '../../src-shared/ipc-channels';
 
 /** What the handlers need of the API service (src-main/engine/api-service.ts), which validates the arguments. */
 export interface ApiCaller {

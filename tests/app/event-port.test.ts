@@ -1,7 +1,7 @@
 // Events to the renderer: one MessagePort per load, one message per turn (one engine batch).
 import { describe, expect, it } from 'vitest';
 import { RendererEventPort, type EventPortLike } from '../../src-main/app/event-port.js';
-import type { EventBundle } from '../../src-preload/ipc-channels.js';
+import type { EventBundle } from '../../src-shared/ipc-channels.js';
 
 class FakePort implements EventPortLike {
   readonly sent: EventBundle[] = [];

@@ -8,7 +8,7 @@ import type { EngineHost } from '../../src-main/engine/host-keeper.js';
 import type { ProfileStore } from '../../src-main/engine/profile-store.js';
 import { registerApiHandlers, type InvokeEventLike, type IpcMainLike } from '../../src-main/app/ipc-handlers.js';
 import { isOwnRendererUrl, resolveRendererSource } from '../../src-main/app/renderer-source.js';
-import type { CallReply } from '../../src-preload/ipc-channels.js';
+import type { CallReply } from '../../src-shared/ipc-channels.js';
 
 type Handler = (event: InvokeEventLike, ...args: unknown[]) => Promise<CallReply>;
 

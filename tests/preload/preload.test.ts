@@ -4,7 +4,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { apiCalls, type ApiCallName, type SockscopeApi } from '../../src-shared/api.js';
 import type { LiveBatch, RunProgress } from '../../src-shared/engine-protocol.js';
-import { callChannel, EVENTS_PORT_CHANNEL } from '../../src-preload/ipc-channels.js';
+import { callChannel, EVENTS_PORT_CHANNEL } from '../../src-shared/ipc-channels.js';
 import { sampleBatch, sampleProgress, sampleResult } from './samples.js';
 
 const exposed = new Map<string, unknown>();

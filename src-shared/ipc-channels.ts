@@ -1,7 +1,7 @@
-import type { ApiCallName, ApiError, ApiEventName } from '../src-shared/api';
+import type { ApiCallName, ApiError, ApiEventName } from './api.js';
 
 /**
- * The IPC channel names and message shapes between main and this preload, in one place: main
+ * The IPC channel names and message shapes between Electron main and the preload, in one place: main
  * registers a handler per `callChannel(name)` and the preload invokes exactly those. Kept free
  * of Electron so main, the preload and the tests all import it.
  */
