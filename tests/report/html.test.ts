@@ -167,9 +167,12 @@ describe('the HTML report in Chromium, offline', () => {
     expect(await chartPaths.count()).toBeGreaterThanOrEqual(4);
     const longest = Math.max(...(await chartPaths.evaluateAll((paths) => paths.map((path) => (path.getAttribute('d') ?? '').split('L').length))));
     expect(longest).toBeGreaterThan(5);
-    const box = await page.locator('figure.chart svg').first().boundingBox();
+    const box = await page.locator('figure.chart > svg').first().boundingBox();
     expect(box?.width).toBeGreaterThan(250);
     expect(box?.height).toBeGreaterThan(120);
+    // Legend keys stay small, on the legend's line.
+    const key = await page.locator('figure.chart svg.key').first().boundingBox();
+    expect(key?.height).toBeLessThanOrEqual(12);
 
     // Timelines: a state band per connection at least, ESTABLISHED among them.
     expect(await page.locator('svg.timeline rect').count()).toBeGreaterThanOrEqual(3);

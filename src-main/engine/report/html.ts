@@ -511,7 +511,10 @@ function lineChart(options: { title: string; scale: Scale; xMaxMs: number; serie
     if (path !== '') parts.push(`<path d="${path}" fill="none" stroke="${series.color}" stroke-width="1.6" stroke-linejoin="round"${series.dashed ? ' stroke-dasharray="5 3"' : ''}><title>${escapeHtml(series.label)}</title></path>`);
   }
   const legend = options.series
-    .map((series) => `<span class="swatch" style="background:${series.color}"></span>${escapeHtml(series.label)}`)
+    .map(
+      (series) =>
+        `<svg class="key" width="22" height="10" viewBox="0 0 22 10" aria-hidden="true"><line x1="1" x2="21" y1="5" y2="5" stroke="${series.color}" stroke-width="2.5"${series.dashed ? ' stroke-dasharray="5 3"' : ''}/></svg>${escapeHtml(series.label)}`,
+    )
     .join(' ');
   return `<figure class="chart">
 <figcaption>${escapeHtml(options.title)}</figcaption>
@@ -842,7 +845,7 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(320px, 1fr)); gap: 12px 18px; }
 figure.chart { margin: 0; break-inside: avoid; }
 figure.chart figcaption { font-weight: 600; font-size: 14px; }
-figure.chart svg { width: 100%; height: auto; display: block; }
+figure.chart > svg { width: 100%; height: auto; display: block; }
 svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; fill: #4b5563; }
 svg .tick { font-size: 10px; }
 svg .unit { font-size: 10px; font-weight: 600; }
@@ -853,6 +856,7 @@ svg.timeline { width: 100%; min-width: 640px; height: auto; display: block; brea
 .legend { font-size: 12.5px; color: var(--muted); margin: 4px 0; }
 .swatch, .marker { display: inline-block; width: 12px; height: 10px; border-radius: 2px; margin: 0 4px 0 8px; vertical-align: -1px; }
 .marker { width: 3px; height: 12px; border-radius: 0; }
+svg.key { display: inline-block; width: 22px; height: 10px; vertical-align: 0; margin: 0 4px 0 8px; }
 details { margin: 2px 0 2px 4px; font-size: 13.5px; }
 summary { cursor: pointer; color: var(--muted); }
 table.stream td { padding: 2px 8px; }
