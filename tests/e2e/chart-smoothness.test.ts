@@ -1,0 +1,99 @@
+// Chart smoothness in Chromium: 16 series (4 charts of 4) with ten minutes of history at 10 samples/s
+// (6000 points each), redrawn through the real adapter on every animation frame. Prints the
+// per-frame redraw time and frame interval, and the JS heap before and after a simulated long run.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import vue from '@vitejs/plugin-vue';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, CDPSession, Page } from 'playwright-core';
+import { launchChromium, screenshotPath, viewport } from './browser.js';
+
+const outDir = join('test-artifacts', 'chart-bench');
+let browser: Browser;
+let page: Page;
+let cdp: CDPSession;
+
+interface BenchWindow {
+  chartBench: {
+    fill(): void;
+    measure(frames: number): Promise<{ redrawMs: number[]; frameIntervalMs: number[] }>;
+    simulate(samples: number, redrawEvery: number): void;
+    pointCounts(): number[];
+    historyPoints: number;
+    ready(): boolean;
+  };
+}
+
+function stats(values: number[]): { mean: number; p95: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  return { mean, p95: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))] ?? 0, max: sorted[sorted.length - 1] ?? 0 };
+}
+
+async function usedHeapBytes(): Promise<number> {
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const usage = (await cdp.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return usage.usedSize;
+}
+
+beforeAll(async () => {
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    plugins: [vue()],
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      minify: false,
+      lib: { entry: join('tests', 'e2e', 'bench', 'chart-bench.ts'), formats: ['iife'], name: 'ChartBench', fileName: () => 'chart-bench.js', cssFileName: 'chart-bench' },
+    },
+  });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport });
+  cdp = await page.context().newCDPSession(page);
+  await page.setContent('<!doctype html><html><head><style>body{margin:0;font-family:system-ui}.bench-grid{display:grid;grid-template-columns:1fr 1fr;gap:8px;padding:8px}</style></head><body><div id="app"></div></body></html>');
+  const css = join(outDir, 'chart-bench.css');
+  if (existsSync(css)) await page.addStyleTag({ path: css });
+  await page.addScriptTag({ path: join(outDir, 'chart-bench.js') });
+  await page.waitForFunction(() => (window as unknown as BenchWindow).chartBench?.ready());
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('chart smoothness', () => {
+  it('redraws 16 series of 6000 points per frame, and the heap stays flat over a long run', async () => {
+    await page.evaluate(() => (window as unknown as BenchWindow).chartBench.fill());
+    const counts = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.pointCounts());
+    expect(counts).toHaveLength(16);
+    for (const count of counts) expect(count).toBeGreaterThanOrEqual(6000);
+
+    const { redrawMs, frameIntervalMs } = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measure(120));
+    const redraw = stats(redrawMs);
+    const frames = stats(frameIntervalMs);
+    console.log(
+      `chart redraw per frame (4 charts, 16 series x ${counts[0]} points, LTTB decimation): mean ${redraw.mean.toFixed(2)} ms, p95 ${redraw.p95.toFixed(2)} ms, max ${redraw.max.toFixed(2)} ms over ${redrawMs.length} frames\n` +
+        `frame interval: mean ${frames.mean.toFixed(2)} ms, p95 ${frames.p95.toFixed(2)} ms`,
+    );
+    await page.screenshot({ path: screenshotPath('chart-bench') });
+    // A sanity bound only: a redraw that takes longer than a quarter second is broken, not slow.
+    expect(redraw.mean).toBeLessThan(250);
+
+    const before = await usedHeapBytes();
+    // One simulated hour: 36,000 samples per series, redrawn once per simulated minute (the redraws
+    // are what the first part measured; here what matters is what stays allocated).
+    await page.evaluate(() => (window as unknown as BenchWindow).chartBench.simulate(36_000, 600));
+    const after = await usedHeapBytes();
+    const countsAfter = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.pointCounts());
+    console.log(
+      `JS heap after GC: ${(before / 1e6).toFixed(2)} MB with the history full, ${(after / 1e6).toFixed(2)} MB after a simulated hour more (${((after - before) / 1e6).toFixed(2)} MB change); points per series ${Math.max(...countsAfter)}`,
+    );
+    for (const count of countsAfter) expect(count).toBeLessThanOrEqual(6000 + 6000 / 16);
+    // Flat: bounded histories mean the hour adds nothing that survives a collection.
+    expect(after).toBeLessThan(before * 1.25 + 2e6);
+  }, 300_000);
+});

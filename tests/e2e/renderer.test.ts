@@ -1,0 +1,199 @@
+// The renderer in Chromium against a real agent and a real engine on loopback: a scenario built
+// through the UI, live controls, the state timeline, the payload inspector, and the token check.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { startAgent, type AgentHandle } from '../../src-main/agent/agent.js';
+import { ensureEngineHostBuild, ensureRendererBuild, launchChromium, screenshotPath, viewport } from './browser.js';
+
+let agent: AgentHandle;
+let browser: Browser;
+let page: Page;
+let profilesDir: string;
+
+beforeAll(async () => {
+  ensureRendererBuild();
+  ensureEngineHostBuild();
+  profilesDir = await mkdtemp(join(tmpdir(), 'sockscope-e2e-'));
+  agent = await startAgent({ host: '127.0.0.1', port: 0, profilesDir });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') console.log(`[page ${message.type()}] ${message.text()}`);
+  });
+  await page.goto(agent.url);
+  await page.waitForSelector('[data-tab="workbench"]');
+  expect(errors).toEqual([]);
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await agent?.close();
+  if (profilesDir) await rm(profilesDir, { recursive: true, force: true });
+});
+
+/** Milliseconds shown in a cell ("43.5", "0.052"); NaN for "—". */
+async function millis(selector: string): Promise<number> {
+  return Number.parseFloat((await page.locator(selector).first().textContent()) ?? '');
+}
+
+async function newScenario(durationMs: number): Promise<void> {
+  await page.click('[data-tab="workbench"]');
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.fill('input[aria-label="duration ms"]', String(durationMs));
+}
+
+async function startRun(): Promise<void> {
+  await page.click('[data-action="start"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.textContent?.trim() === 'running', null, { timeout: 15_000 });
+}
+
+async function stopRun(): Promise<void> {
+  if ((await page.textContent('[data-testid="run-status"]'))?.trim() === 'running') await page.click('[data-action="stop"]');
+  await page.waitForFunction(() => ['finished', 'failed'].includes(document.querySelector('[data-testid="run-status"]')?.textContent?.trim() ?? ''), null, {
+    timeout: 60_000,
+  });
+}
+
+/** Selects the first connection of an endpoint in the live connection table. */
+async function selectConnectionOf(endpointId: string): Promise<void> {
+  await page.click('[data-tab="live"]');
+  const row = page.locator(`tr[data-endpoint-name="${endpointId}"]`).first();
+  await row.waitFor({ timeout: 10_000 });
+  await row.click();
+}
+
+describe('renderer against a real agent and engine', () => {
+  it('builds the Nagle scenario in the workbench, measures the stall, and removes it live with TCP_NODELAY', async () => {
+    await newScenario(30_000);
+    await page.fill('input[aria-label="scenario name"]', 'Nagle against delayed ACK, built by hand');
+    await page.click('[data-action="add-server"]');
+    const server = page.locator('[data-endpoint="server"]');
+    await server.locator('[data-param="messageBytes"] input').fill('64');
+    await page.click('[data-action="add-client"]');
+    const client = page.locator('[data-endpoint="client"]');
+    await client.locator('select[aria-label="workload kind"]').selectOption('ping-pong');
+    await client.locator('[data-param="messageBytes"] input').fill('64');
+    await client.locator('[data-param="writesPerMessage"] input').fill('2');
+    await client.locator('[data-option="noDelay"] select').selectOption('off');
+    await expect.poll(() => page.textContent('[data-testid="validity"]')).toBe('Ready to run.');
+    await page.screenshot({ path: screenshotPath('workbench'), fullPage: false });
+
+    await startRun();
+    await page.click('[data-tab="live"]');
+    const p50 = 'tr[data-endpoint="client"] [data-metric="p50"]';
+    // Nagle holds the second half of each request until the first is acknowledged; the server's
+    // kernel delays that ACK (about 40 ms on Linux) because the server answers whole requests only.
+    await expect.poll(() => millis(p50), { timeout: 15_000, interval: 250 }).toBeGreaterThan(20);
+    await page.waitForTimeout(1500);
+    const stalled = await millis(p50);
+    console.log(`Nagle on: client p50 ${stalled} ms`);
+    expect(stalled).toBeGreaterThan(20);
+    expect(stalled).toBeLessThan(250);
+    await page.screenshot({ path: screenshotPath('live-nagle-on'), fullPage: false });
+
+    await selectConnectionOf('client');
+    await expect.poll(() => page.textContent('[data-testid="nagle-state"]')).toBe('on');
+    await page.click('[data-action="toggle-nagle"]');
+    await expect.poll(() => page.textContent('[data-testid="nagle-state"]')).toBe('off (TCP_NODELAY)');
+    // The interval mean reacts at once; the run's p50 follows once fast round trips outnumber slow ones.
+    await expect.poll(() => millis('tr[data-endpoint="client"] [data-metric="interval-mean"]'), { timeout: 20_000, interval: 250 }).toBeLessThan(5);
+    await expect.poll(() => millis(p50), { timeout: 25_000, interval: 250 }).toBeLessThan(5);
+    const fast = await millis(p50);
+    console.log(`Nagle off (live set-option noDelay): client p50 ${fast} ms`);
+    await page.screenshot({ path: screenshotPath('live-nagle-off') });
+    await stopRun();
+  }, 180_000);
+
+  it('shows a half-close in the state timeline: FIN_WAIT on the side that shut down, CLOSE_WAIT on its peer', async () => {
+    await newScenario(6000);
+    await page.click('[data-action="add-server"]');
+    await page.click('[data-action="add-client"]');
+    const client = page.locator('[data-endpoint="client"]');
+    await client.locator('select[aria-label="workload kind"]').selectOption('bulk');
+    // Paced, so the connection is visibly ESTABLISHED for 1.5 s before the half-close. The write
+    // size stays under a tenth of the rate: the engine's pacer allows at most that much at once.
+    await client.locator('[data-param="writeBytes"] input').fill('16384');
+    await client.locator('[data-param="totalBytes"] input').fill('1500000');
+    await client.locator('[data-param="bytesPerSecond"] input').fill('1000000');
+    await client.locator('[data-param="thenShutdownWrite"] input').check();
+    await expect.poll(() => page.textContent('[data-testid="validity"]')).toBe('Ready to run.');
+    await startRun();
+
+    await selectConnectionOf('client');
+    await expect.poll(() => page.textContent('[data-testid="state-history"]'), { timeout: 10_000, interval: 200 }).toMatch(/FIN_WAIT/);
+    const clientHistory = await page.textContent('[data-testid="state-history"]');
+    await expect.poll(() => page.locator('tr[data-endpoint-name="client"]').first().textContent()).toMatch(/we shut write/);
+
+    await selectConnectionOf('server');
+    await expect.poll(() => page.textContent('[data-testid="state-history"]'), { timeout: 10_000, interval: 200 }).toMatch(/CLOSE_WAIT|LAST_ACK/);
+    const serverHistory = await page.textContent('[data-testid="state-history"]');
+    await expect.poll(() => page.locator('tr[data-endpoint-name="server"]').first().textContent()).toMatch(/peer shut write/);
+    console.log(`client ${clientHistory?.trim()}\nserver ${serverHistory?.trim()}`);
+    await stopRun();
+    await page.locator('[aria-label="TCP state timeline"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('live-half-close') });
+  }, 120_000);
+
+  it('sends a UTF-16LE message by hand and decodes it in the inspector', async () => {
+    await newScenario(20_000);
+    await page.click('[data-action="add-server"]');
+    await page.locator('[data-endpoint="server"] select[aria-label="workload kind"]').selectOption('manual');
+    await page.click('[data-action="add-client"]');
+    await page.locator('[data-endpoint="client"] select[aria-label="workload kind"]').selectOption('manual');
+    await startRun();
+
+    await selectConnectionOf('client');
+    const message = '안녕 sockscope';
+    await page.selectOption('select[aria-label="send encoding"]', 'utf16le');
+    await page.fill('input[aria-label="payload"]', message);
+    await page.click('[data-action="send"]');
+    await page.waitForTimeout(300);
+    expect(await page.locator('[data-testid="command-error"]').count()).toBe(0);
+
+    await page.click('[data-tab="stream"]');
+    const write = page.locator('tr[data-direction="write"]').first();
+    await write.waitFor({ timeout: 10_000 });
+    await write.click();
+    await expect.poll(() => page.textContent('[data-testid="inspector-utf16le"]')).toBe(message);
+    const hex = await page.textContent('[data-testid="inspector-hex"]');
+    expect(hex).toContain('48 c5 55 b1 20 00 73 00'); // 안 = U+C548, 녕 = U+B155, little-endian
+    await page.screenshot({ path: screenshotPath('stream-inspector'), fullPage: false });
+    await stopRun();
+  }, 120_000);
+
+  it('refuses a page or an API socket without the token', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      httpRequest({ host: '127.0.0.1', port: agent.port, path: '/' }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBeGreaterThanOrEqual(400);
+
+    // A fresh browser context has no cookie: the page is refused, and so is the WebSocket.
+    const context = await browser.newContext({ viewport });
+    const stranger = await context.newPage();
+    const response = await stranger.goto(`http://127.0.0.1:${agent.port}/`);
+    expect(response?.status()).toBeGreaterThanOrEqual(400);
+    const opened = await stranger.evaluate(
+      (url) =>
+        new Promise<boolean>((resolve) => {
+          const socket = new WebSocket(url);
+          socket.onopen = () => resolve(true);
+          socket.onerror = () => resolve(false);
+          socket.onclose = () => resolve(false);
+        }),
+      `ws://127.0.0.1:${agent.port}/api`,
+    );
+    expect(opened).toBe(false);
+    await context.close();
+  }, 60_000);
+});
