@@ -171,6 +171,8 @@ export async function startAgent(options: AgentOptions): Promise<AgentHandle> {
   }
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws adopts the socket nobody else listens for its errors (a reset would end the agent).
+    socket.on('error', () => socket.destroy());
     const url = new URL(request.url ?? '/', 'http://agent.invalid');
     const refuse = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);

@@ -30,6 +30,10 @@ export function serveApiSocket(socket: WebSocket, service: ApiService): void {
   };
   const refuse = (reason: string): void => socket.close(policyViolation, closeReason(reason));
 
+  // ws reports a protocol error (an oversized or invalid frame) here and closes the socket itself
+  // (1009, 1002); without a listener the error would end the agent.
+  socket.on('error', () => socket.terminate());
+
   socket.on('message', (data: RawData, isBinary: boolean) => {
     if (isBinary) {
       refuse('binary frames are not part of the protocol');

@@ -238,6 +238,12 @@ describe('the agent over its WebSocket', () => {
     other.close();
   });
 
+  it('closes a socket whose frame exceeds 4 MiB', async () => {
+    const client = await ApiClient.open();
+    client.socket.send(JSON.stringify({ type: 'call', id: 1, name: 'runs.start', args: ['x'.repeat(4 * 1024 * 1024 + 1)] }));
+    expect((await client.closed).code).toBe(1009);
+  });
+
   it('sends CP949 text as its bytes: 안녕 is be c8 b3 e7 on the wire', async () => {
     const client = await ApiClient.open();
     const profile = profileOf(
