@@ -136,7 +136,7 @@ describe('renderer against a real agent and engine', () => {
     await expect.poll(() => page.locator('tr[data-endpoint-name="server"]').first().textContent()).toMatch(/peer shut write/);
     console.log(`client ${clientHistory?.trim()}\nserver ${serverHistory?.trim()}`);
     await stopRun();
-    await page.locator('[aria-label="TCP state timeline"]').scrollIntoViewIfNeeded();
+    await page.locator('[data-testid="state-history"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('live-half-close') });
   }, 120_000);
 

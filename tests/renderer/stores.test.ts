@@ -97,6 +97,9 @@ describe('useRunStore', () => {
     const started = run.start();
     await flush();
     expect(run.status).toBe('starting');
+    // The clock starts when the engine has started the run, not when the button was pressed.
+    expect(run.elapsedMs).toBe(0);
+    expect(run.startedAtMs).toBeNull();
     api.pushBatch('run-1', batch({ events: [event(7, 10, 'open', { local: '127.0.0.1:1', remote: '127.0.0.1:2' })] }));
     answer({ runId: 'run-1', listen: ['127.0.0.1:40000', null] });
     expect(await started).toBe(true);

@@ -47,11 +47,15 @@ export const useRunStore = defineStore('run', () => {
   const durationMs = ref(0);
 
   const active = computed(() => status.value === 'starting' || status.value === 'running' || status.value === 'stopping');
-  /** Elapsed time: the engine's when a batch has told it, the wall clock in between. */
+  /**
+   * Elapsed time: the engine's when a batch has told it, the wall clock in between. The clock
+   * starts when the engine says the run started (a host that is slow to start is not run time)
+   * and stops at the duration (a stop that takes a moment is not either).
+   */
   const elapsedMs = computed(() => {
-    if (startedAtMs.value === null) return 0;
-    if (!active.value) return progress.value?.elapsedMs ?? 0;
-    return Math.max(progress.value?.elapsedMs ?? 0, nowMs.value - startedAtMs.value);
+    const reported = progress.value?.elapsedMs ?? 0;
+    if (startedAtMs.value === null || !active.value) return reported;
+    return Math.max(reported, Math.min(durationMs.value, nowMs.value - startedAtMs.value));
   });
 
   let unsubscribes: Unsubscribe[] = [];
@@ -140,7 +144,7 @@ export const useRunStore = defineStore('run', () => {
     capture.reset(valid.capture.previewBytes);
     earlyBatches = [];
     status.value = 'starting';
-    startedAtMs.value = Date.now();
+    startedAtMs.value = null;
     nowMs.value = Date.now();
     stopTicker();
     ticker = setInterval(() => {
@@ -150,6 +154,7 @@ export const useRunStore = defineStore('run', () => {
       const started = await getApi().runs.start(valid);
       runId.value = started.runId;
       listen.value = started.listen;
+      startedAtMs.value = Date.now();
       if (status.value === 'starting') status.value = 'running';
       const queued = earlyBatches.filter((item) => item.runId === started.runId);
       earlyBatches = [];
