@@ -16,7 +16,8 @@ export const agentClientMessageSchema = z.strictObject({
 });
 export type AgentClientMessage = z.infer<typeof agentClientMessageSchema>;
 
-export const agentServerMessageSchema = z.discriminatedUnion('type', [
+// A plain union: two members share the 'reply' discriminator (success and failure).
+export const agentServerMessageSchema = z.union([
   z.strictObject({ type: z.literal('reply'), id: z.int().min(0), ok: z.literal(true), value: z.unknown() }),
   z.strictObject({ type: z.literal('reply'), id: z.int().min(0), ok: z.literal(false), error: apiErrorSchema }),
   z.strictObject({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { EngineError } from './engine-error.js';
 import type { LiveBatch, LiveCapture, LiveEndpoint, LiveEvent, LiveSample } from '../../src-shared/engine-protocol.js';
 
 /** What the addon reads from a config object (src-main/native/src/addon.cc: readConfig). */
@@ -90,16 +92,27 @@ interface NativeAddon {
 
 let addon: NativeAddon | undefined;
 
+function packageRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
+
 /** The compiled engine, built by `npm install` into src-main/native/build. */
 export function loadNativeAddon(): NativeAddon {
   if (addon) return addon;
   const require = createRequire(import.meta.url);
   // SOCKSCOPE_ADDON: path (from the working directory) of another build to load, e.g. the sanitized one.
   if (process.env.SOCKSCOPE_ADDON) return (addon = require(path.resolve(process.env.SOCKSCOPE_ADDON)) as NativeAddon);
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  // From the sources (tests) and from out/node/src-main/engine (compiled) alike.
-  const root = here.includes(`${path.sep}out${path.sep}node${path.sep}`) ? path.resolve(here, '../../../..') : path.resolve(here, '../..');
+  // The package root holds the build, wherever this module was compiled or bundled to
+  // (src-main/engine, out/node/src-main/engine, out/main).
+  const root = packageRoot(path.dirname(fileURLToPath(import.meta.url)));
   const nodeGypBuild = require('node-gyp-build') as (dir: string) => NativeAddon;
-  addon = nodeGypBuild(path.join(root, 'src-main', 'native'));
+  try {
+    addon = nodeGypBuild(path.join(root, 'src-main', 'native'));
+  } catch (error) {
+    throw new EngineError('ENOADDON', `the native engine is not built (${(error as Error).message.split('\n')[0]}); run "npm install" to build it`);
+  }
   return addon;
 }

@@ -7,16 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { z } from 'zod';
 import { agentServerMessageSchema, agentTokenCookie, decodeBatch, type AgentServerMessage, type WireBatch } from '../../src-shared/agent-protocol.js';
 import { liveBatchSchema, type LiveBatch } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { startAgent, type AgentHandle } from '../../src-main/agent/agent.js';
 import { profileOf } from '../helpers/profiles.js';
 
-// agentServerMessageSchema is a discriminated union with two "reply" members, which zod 4 refuses
-// when it parses ("Duplicate discriminator value"); a plain union of the same members checks the same.
-const serverMessageSchema = z.union(agentServerMessageSchema.options);
+
 
 let agent: AgentHandle;
 let profilesDir: string;
@@ -64,7 +61,7 @@ class ApiClient {
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
-      const message = serverMessageSchema.parse(JSON.parse(String(data)));
+      const message = agentServerMessageSchema.parse(JSON.parse(String(data)));
       if (message.type === 'event') this.events.push({ name: message.name, payload: message.payload });
       else this.replies.get(message.id)?.(message);
     });

@@ -102,7 +102,7 @@ IoResult Connection::fail(int err, const char* during) {
 }
 
 bool Connection::wantsRead() {
-  if (closed_ || readShut_ || (tcp() && peerShut_)) return false;
+  if (closed_ || closeRequested_ || readShut_ || (tcp() && peerShut_)) return false;
   return workload_->readBudget(engine_.nowUs()) > 0;
 }
 

@@ -68,7 +68,9 @@ class Connection {
   // One write call from the send queue.
   IoResult writeOnce();
   bool wantsRead();
-  bool wantsWrite() const { return !closed_ && !writeShut_ && !sendQueue_.empty(); }
+  // Nothing more is written once a close was asked for: a write after a reset would only
+  // report the same reset again (EPIPE).
+  bool wantsWrite() const { return !closed_ && !closeRequested_ && !writeShut_ && !sendQueue_.empty(); }
   // When the workload next needs onTimer(), in engine microseconds; 0 = not at all.
   int64_t nextTimerUs() const;
   void onTimer();
