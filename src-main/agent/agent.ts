@@ -12,6 +12,7 @@ import { FolderProfileStore } from '../engine/profile-store.js';
 import { checkToken, credentialOf, generateToken, hostAllowed, isLoopbackHost, tokenCookie, urlHost } from './access.js';
 import { serveApiSocket } from './api-socket.js';
 import { findStaticFile, sendFile } from './static-files.js';
+import { rendererContentSecurityPolicy } from '../../src-shared/renderer-policy.js';
 
 export interface AgentOptions {
   /** The address to listen on; anything but loopback prints a warning. Default 127.0.0.1. */
@@ -57,25 +58,8 @@ const maxPayloadBytes = 4 * 1024 * 1024;
  */
 const maxBufferedBytes = 16 * 1024 * 1024;
 
-/**
- * The same policy as the renderer's own meta tag (src-renderer/index.html), which the browser
- * applies as well: both must allow a thing for it to happen. 'self' in connect-src covers the
- * WebSocket to the page's own host and port.
- */
-const contentSecurityPolicy = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
 const securityHeaders: Record<string, string> = {
-  'Content-Security-Policy': contentSecurityPolicy,
+  'Content-Security-Policy': rendererContentSecurityPolicy,
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',

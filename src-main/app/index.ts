@@ -8,20 +8,7 @@ import { registerApiHandlers } from './ipc-handlers';
 import { applicationMenuTemplate } from './menu';
 import { isOwnRendererUrl, resolveRendererSource, type RendererSource } from './renderer-source';
 import { UtilityHostClient } from './utility-host-client';
-
-// Keep in step with the meta policy in src-renderer/index.html, which is the one Chromium applies
-// to file:// pages (they have no response headers to rewrite).
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+import { rendererContentSecurityPolicy } from '../../src-shared/renderer-policy';
 
 const rendererSource: RendererSource = resolveRendererSource(
   process.env['ELECTRON_RENDERER_URL'],
@@ -40,7 +27,7 @@ function hardenSession(): void {
   if (rendererSource.kind === 'file') {
     defaultSession.webRequest.onHeadersReceived((details, callback) => {
       callback({
-        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] },
+        responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [rendererContentSecurityPolicy] },
       });
     });
   }

@@ -1,7 +1,5 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
-import type { CommandTarget, HostRequest } from '../../src-shared/engine-protocol.js';
-import type { CommandBody } from '../../src-shared/profile.js';
-import { HostProtocolClient, type RemoteRun, type RemoteRunOptions } from '../engine/host-protocol-client.js';
+import { HostProtocolClient, ProtocolHost } from '../engine/host-protocol-client.js';
 
 /**
  * The engine host in an Electron utilityProcess (engine-host-process.ts): the desktop's
@@ -10,13 +8,15 @@ import { HostProtocolClient, type RemoteRun, type RemoteRunOptions } from '../en
  * HostProtocolClient. A native crash ends the utility process, never the window: pending runs
  * fail with EHOSTDOWN and onExit listeners hear how it ended.
  */
-export class UtilityHostClient {
+export class UtilityHostClient extends ProtocolHost {
   private fatalError: string | null = null;
 
   private constructor(
     private readonly child: UtilityProcess,
-    private readonly protocol: HostProtocolClient,
-  ) {}
+    protocol: HostProtocolClient,
+  ) {
+    super(protocol);
+  }
 
   /** Forks the host from its built entry and resolves once it said it is ready. */
   static async spawn(entryPath: string): Promise<UtilityHostClient> {
@@ -37,32 +37,6 @@ export class UtilityHostClient {
 
   get pid(): number | undefined {
     return this.child.pid;
-  }
-
-  /** Replies that failed validation, kept for diagnosis. */
-  get refusedReplies(): readonly string[] {
-    return this.protocol.refusedReplies;
-  }
-
-  onExit(listener: (description: string) => void): void {
-    this.protocol.onExit(listener);
-  }
-
-  start(profile: unknown, options: RemoteRunOptions = {}): Promise<RemoteRun> {
-    return this.protocol.start(profile, options);
-  }
-
-  command(runId: string, target: CommandTarget, body: CommandBody): Promise<void> {
-    return this.protocol.command(runId, target, body);
-  }
-
-  send(request: HostRequest): void {
-    this.protocol.send(request);
-  }
-
-  /** Ends the host process; its exit is reported to onExit listeners like any other. */
-  close(): void {
-    this.protocol.close();
   }
 
   private describeExit(code: number): string {

@@ -2,9 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CommandTarget, HostRequest } from '../../src-shared/engine-protocol.js';
-import type { CommandBody } from '../../src-shared/profile.js';
-import { HostProtocolClient, type RemoteRun, type RemoteRunOptions } from './host-protocol-client.js';
+import { HostProtocolClient, ProtocolHost } from './host-protocol-client.js';
 
 export type { RemoteRun, RemoteRunOptions } from './host-protocol-client.js';
 
@@ -22,11 +20,13 @@ function hostEntry(): string {
  * Node's IPC channel. Validation and bookkeeping live in HostProtocolClient; this class is the
  * transport. If the host dies, pending runs fail with EHOSTDOWN and onExit listeners hear of it.
  */
-export class EngineHostClient {
+export class EngineHostClient extends ProtocolHost {
   private constructor(
     private readonly child: ChildProcess,
-    private readonly protocol: HostProtocolClient,
-  ) {}
+    protocol: HostProtocolClient,
+  ) {
+    super(protocol);
+  }
 
   static async spawn(): Promise<EngineHostClient> {
     const child = fork(hostEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
@@ -47,31 +47,5 @@ export class EngineHostClient {
 
   get pid(): number | undefined {
     return this.child.pid;
-  }
-
-  /** Replies that failed validation, and the host's protocol errors, kept for diagnosis. */
-  get refusedReplies(): string[] {
-    return this.protocol.refusedReplies;
-  }
-
-  onExit(listener: (description: string) => void): void {
-    this.protocol.onExit(listener);
-  }
-
-  start(profile: unknown, options: RemoteRunOptions = {}): Promise<RemoteRun> {
-    return this.protocol.start(profile, options);
-  }
-
-  command(runId: string, target: CommandTarget, body: CommandBody): Promise<void> {
-    return this.protocol.command(runId, target, body);
-  }
-
-  send(request: HostRequest): void {
-    this.protocol.send(request);
-  }
-
-  /** Ends the host process. */
-  close(): void {
-    this.protocol.close();
   }
 }

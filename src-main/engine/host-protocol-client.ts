@@ -218,3 +218,40 @@ export class HostProtocolClient {
     }
   }
 }
+
+/**
+ * A host reached through a HostProtocolClient. Each transport (a forked child, an Electron
+ * utilityProcess) extends it with how the process is started and how it reports its end.
+ */
+export abstract class ProtocolHost {
+  protected constructor(protected readonly protocol: HostProtocolClient) {}
+
+  abstract get pid(): number | undefined;
+
+  /** Replies that failed validation, and the host's protocol errors, kept for diagnosis. */
+  get refusedReplies(): string[] {
+    return this.protocol.refusedReplies;
+  }
+
+  onExit(listener: (description: string) => void): void {
+    this.protocol.onExit(listener);
+  }
+
+  /** Starts a run; resolves once the servers are bound, rejects if the run cannot start. */
+  start(profile: unknown, options: RemoteRunOptions = {}): Promise<RemoteRun> {
+    return this.protocol.start(profile, options);
+  }
+
+  command(runId: string, target: CommandTarget, body: CommandBody): Promise<void> {
+    return this.protocol.command(runId, target, body);
+  }
+
+  send(request: HostRequest): void {
+    this.protocol.send(request);
+  }
+
+  /** Ends the host process; its exit is reported to onExit listeners like any other. */
+  close(): void {
+    this.protocol.close();
+  }
+}
