@@ -54,7 +54,8 @@ async function startRun(): Promise<void> {
 }
 
 async function stopRun(): Promise<void> {
-  if ((await page.textContent('[data-testid="run-status"]'))?.trim() === 'running') await page.click('[data-action="stop"]');
+  // The run may reach its duration at any moment, disabling Stop: click only an enabled button, atomically.
+  await page.evaluate(() => document.querySelector<HTMLButtonElement>('[data-action="stop"]:not(:disabled)')?.click());
   await page.waitForFunction(() => ['finished', 'failed'].includes(document.querySelector('[data-testid="run-status"]')?.textContent?.trim() ?? ''), null, {
     timeout: 60_000,
   });
@@ -70,11 +71,16 @@ async function selectConnectionOf(endpointId: string): Promise<void> {
 
 describe('renderer against a real agent and engine', () => {
   it('builds the Nagle scenario in the workbench, measures the stall, and removes it live with TCP_NODELAY', async () => {
-    await newScenario(30_000);
+    await newScenario(15_000);
     await page.fill('input[aria-label="scenario name"]', 'Nagle against delayed ACK, built by hand');
     await page.click('[data-action="add-server"]');
     const server = page.locator('[data-endpoint="server"]');
     await server.locator('[data-param="messageBytes"] input').fill('64');
+    // A bad value is marked where it was typed, and Start explains instead of failing later.
+    await server.locator('input[aria-label="port"]').fill('70000');
+    await expect.poll(() => server.locator('[data-path="endpoints[0].listen"]').textContent()).toMatch(/65535/);
+    await page.screenshot({ path: screenshotPath('workbench-invalid') });
+    await server.locator('input[aria-label="port"]').fill('0');
     await page.click('[data-action="add-client"]');
     const client = page.locator('[data-endpoint="client"]');
     await client.locator('select[aria-label="workload kind"]').selectOption('ping-pong');
@@ -82,7 +88,10 @@ describe('renderer against a real agent and engine', () => {
     await client.locator('[data-param="writesPerMessage"] input').fill('2');
     await client.locator('[data-option="noDelay"] select').selectOption('off');
     await expect.poll(() => page.textContent('[data-testid="validity"]')).toBe('Ready to run.');
-    await page.screenshot({ path: screenshotPath('workbench'), fullPage: false });
+    await page.evaluate(() => document.querySelector('.workbench')?.scrollTo(0, 0));
+    await page.screenshot({ path: screenshotPath('workbench') });
+    await client.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('workbench-client') });
 
     await startRun();
     await page.click('[data-tab="live"]');
