@@ -1,5 +1,6 @@
 // The renderer in Chromium against a real agent and a real engine on loopback: a scenario built
 // through the UI, live controls, the state timeline, the payload inspector, and the token check.
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,23 @@ describe('renderer against a real agent and engine', () => {
     await page.screenshot({ path: screenshotPath('stream-inspector'), fullPage: false });
     await stopRun();
   }, 120_000);
+
+  it('opens a built-in profile from the picker and saves a copy in the agent\'s folder', async () => {
+    await page.click('[data-tab="workbench"]');
+    const picker = page.locator('select[aria-label="profile library"]');
+    await expect.poll(() => picker.locator('option').count()).toBeGreaterThan(5);
+    await picker.selectOption({ label: 'Half-close: receiving after our own FIN' });
+    await page.click('[data-action="open-profile"]');
+    await expect.poll(() => page.inputValue('input[aria-label="scenario name"]')).toBe('Half-close: receiving after our own FIN');
+    expect(await page.locator('section.endpoint').count()).toBe(2);
+    expect(await page.inputValue('[data-endpoint="client"] [data-option="rcvBufBytes"] input')).toBe('16384');
+
+    await page.getByRole('button', { name: 'Save as…' }).click();
+    await page.fill('input[aria-label="stored profile name"]', 'my half-close');
+    await page.locator('section[aria-label="profiles"] button.primary').click();
+    await expect.poll(() => page.textContent('section[aria-label="profiles"] .source')).toMatch(/stored: my half-close/);
+    expect(existsSync(join(profilesDir, 'my half-close.json'))).toBe(true);
+  }, 60_000);
 
   it('refuses a page or an API socket without the token', async () => {
     const status = await new Promise<number>((resolve, reject) => {
