@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   apiCalls,
   apiEvents,
@@ -18,13 +18,6 @@ import type { CommandTarget, LiveBatch, RunProgress } from '../../../src-shared/
 import type { RunResult } from '../../../src-shared/result.js';
 import type { SocketOptions } from '../../../src-shared/socket-options.js';
 import { ApiCallError } from './errors.js';
-
-/**
- * The agent's server messages. `agentServerMessageSchema` is a discriminated union with two
- * variants of type "reply", which zod 4 refuses at parse time ("Duplicate discriminator value"),
- * so the same variants are tried as a plain union here.
- */
-const serverMessageSchema = z.union(agentServerMessageSchema.options);
 
 type Returns<N extends ApiCallName> = z.output<(typeof apiCalls)[N]['returns']>;
 type EventPayload<N extends ApiEventName> = z.output<(typeof apiEvents)[N]>;
@@ -170,7 +163,7 @@ export class AgentBridge implements SockscopeApi {
       this.onProtocolError('a message that is not JSON');
       return;
     }
-    const parsed = serverMessageSchema.safeParse(json);
+    const parsed = agentServerMessageSchema.safeParse(json);
     if (!parsed.success) {
       this.onProtocolError(`a malformed message: ${parsed.error.issues[0]?.message ?? ''}`);
       return;
