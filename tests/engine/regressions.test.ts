@@ -85,3 +85,27 @@ describe('a process that exits while its engine runs', () => {
     }
   });
 });
+
+describe('a paced bulk sender whose writes are larger than a tenth of a second', () => {
+  it('still sends, at its rate', async () => {
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'sink' } },
+          {
+            id: 'client',
+            role: 'client',
+            transport: 'tcp',
+            model: 'epoll',
+            connect: { endpoint: 'server' },
+            workload: { kind: 'bulk', writeBytes: 65536, bytesPerSecond: 100_000 },
+          },
+        ],
+        { durationMs: 2000 },
+      ),
+    );
+    const sent = endpointOf(result, 'client').counters.bytesOut;
+    expect(sent).toBeGreaterThan(100_000);
+    expect(sent).toBeLessThan(300_000);
+  });
+});

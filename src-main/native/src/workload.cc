@@ -49,7 +49,10 @@ SharedBytes patternMessage(size_t size, uint64_t offset) {
 // allowance may go below zero when a whole datagram had to be read at once.
 class Pacer {
  public:
-  explicit Pacer(uint64_t bytesPerSecond) : rate_(static_cast<int64_t>(bytesPerSecond)) {}
+  // minimumBurst: the largest single use (one write); the burst cap never falls below it, or a
+  // write larger than a tenth of a second's worth would wait forever.
+  Pacer(uint64_t bytesPerSecond, uint64_t minimumBurst)
+      : rate_(static_cast<int64_t>(bytesPerSecond)), minimumBurst_(static_cast<int64_t>(minimumBurst)) {}
   bool paced() const { return rate_ > 0; }
   void start(int64_t nowUs) {
     startUs_ = nowUs;
@@ -58,7 +61,7 @@ class Pacer {
   int64_t allowance(int64_t nowUs) {
     const int64_t earned = static_cast<int64_t>(static_cast<double>(rate_) * static_cast<double>(nowUs - startUs_) / 1e6);
     // After a long pause, allow at most a tenth of a second's worth at once.
-    const int64_t burst = std::max<int64_t>(rate_ / 10, 1);
+    const int64_t burst = std::max<int64_t>({rate_ / 10, minimumBurst_, 1});
     if (earned > used_ + burst) used_ = earned - burst;
     return earned - used_;
   }
@@ -70,6 +73,7 @@ class Pacer {
 
  private:
   int64_t rate_;
+  int64_t minimumBurst_;
   int64_t startUs_ = 0;
   int64_t used_ = 0;
 };
@@ -111,7 +115,7 @@ class EchoWorkload final : public Workload {
 class SinkWorkload final : public Workload {
  public:
   explicit SinkWorkload(const EndpointSpec& spec)
-      : udp_(spec.transport == Transport::Udp), spec_(spec.workload), pacer_(spec.workload.readBytesPerSecond) {}
+      : udp_(spec.transport == Transport::Udp), spec_(spec.workload), pacer_(spec.workload.readBytesPerSecond, 1) {}
 
   void onOpen(Connection& connection) override { pacer_.start(connection.nowUs()); }
 
@@ -160,7 +164,7 @@ class SinkWorkload final : public Workload {
 class BulkWorkload final : public Workload {
  public:
   explicit BulkWorkload(const EndpointSpec& spec)
-      : udp_(spec.transport == Transport::Udp), spec_(spec.workload), pacer_(spec.workload.bytesPerSecond) {}
+      : udp_(spec.transport == Transport::Udp), spec_(spec.workload), pacer_(spec.workload.bytesPerSecond, spec.workload.writeBytes) {}
 
   void onOpen(Connection& connection) override {
     pacer_.start(connection.nowUs());
