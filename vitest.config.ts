@@ -3,17 +3,20 @@ import { defineConfig } from 'vitest/config';
 
 // Real sockets and real threads: tests get time, and two files at most share the two cores.
 // The soak test runs alone, after everything else, so its full-speed traffic does not disturb
-// the latency measurements of the behaviour suite.
+// the latency measurements of the other suites.
 const shared = { testTimeout: 60_000, hookTimeout: 60_000, pool: 'forks' as const };
 
 export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**'], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**', 'tests/e2e/**'], sequence: { groupOrder: 0 } } },
       // Renderer unit tests mount single-file components, so they need the Vue plugin.
       { plugins: [vue()], test: { ...shared, name: 'renderer', include: ['tests/renderer/**/*.test.ts'], sequence: { groupOrder: 0 } } },
-      { test: { ...shared, name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+      // The browser tests measure latency and frame times through a real page: they run after the
+      // socket suites, not beside them.
+      { test: { ...shared, name: 'e2e', include: ['tests/e2e/**/*.test.ts'], sequence: { groupOrder: 1 } } },
+      { test: { ...shared, name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 2 } } },
     ],
   },
 });
