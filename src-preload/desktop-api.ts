@@ -122,6 +122,7 @@ export function createDesktopApi(ipcRenderer: IpcRendererLike): SockscopeApi {
     transport: 'desktop',
     app: {
       version: () => call('app.version'),
+      onMenu: (listener) => subscribe('app.menu', ({ command }) => listener(command)),
     },
     engine: {
       status: () => call('engine.status'),

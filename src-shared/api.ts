@@ -64,8 +64,14 @@ export const apiCalls = {
 } as const;
 export type ApiCallName = keyof typeof apiCalls;
 
+/** What the desktop's application menu asks the renderer to do. */
+export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs'] as const;
+export type MenuCommand = (typeof menuCommands)[number];
+
 /** Every event pushed to the renderer. */
 export const apiEvents = {
+  /** Desktop only: a menu item was chosen. A browser has no application menu. */
+  'app.menu': z.strictObject({ command: z.enum(menuCommands) }),
   'runs.batch': z.strictObject({ runId: runIdSchema, batch: liveBatchSchema, progress: runProgressSchema }),
   'runs.finished': z.strictObject({ runId: runIdSchema, result: z.unknown() }),
   'runs.failed': z.strictObject({ runId: runIdSchema, failure: hostFailureSchema }),
@@ -82,7 +88,10 @@ export type Unsubscribe = () => void;
 export interface SockscopeApi {
   /** Which implementation this is: the renderer may adapt wording, never behaviour. */
   readonly transport: 'desktop' | 'agent';
-  app: { version(): Promise<string> };
+  app: {
+    version(): Promise<string>;
+    onMenu(listener: (command: MenuCommand) => void): Unsubscribe;
+  };
   engine: {
     status(): Promise<EngineStatus>;
     restart(): Promise<EngineStatus>;

@@ -102,7 +102,15 @@ app.on('activate', () => {
 
 void app.whenReady().then(async () => {
   hardenSession();
-  Menu.setApplicationMenu(Menu.buildFromTemplate(applicationMenuTemplate({ platform: process.platform, developerTools: !app.isPackaged })));
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      applicationMenuTemplate({
+        platform: process.platform,
+        developerTools: !app.isPackaged,
+        onCommand: (command) => events.push('app.menu', { command }),
+      }),
+    ),
+  );
 
   const engine = await startDesktopEngine(() => UtilityHostClient.spawn(engineHostEntry));
   const service: ApiService = createApiService({

@@ -1,15 +1,34 @@
 import type { MenuItemConstructorOptions } from 'electron';
+import type { MenuCommand } from '../../src-shared/api';
 
 /**
- * The application menu. The profile commands (New, Open…, Save, Save as…, Export result…) need
- * an API event to reach the renderer, which the contract does not have yet; until it does, the
- * menu holds only what Electron's roles do by themselves.
+ * The application menu. The profile commands reach the renderer as 'app.menu' events: the
+ * renderer holds the scenario being edited, so it decides what New, Open, Save and Save as mean.
  */
-export function applicationMenuTemplate(options: { platform: NodeJS.Platform; developerTools: boolean }): MenuItemConstructorOptions[] {
+export function applicationMenuTemplate(options: {
+  platform: NodeJS.Platform;
+  developerTools: boolean;
+  onCommand: (command: MenuCommand) => void;
+}): MenuItemConstructorOptions[] {
   const template: MenuItemConstructorOptions[] = [];
+  const item = (label: string, accelerator: string, command: MenuCommand): MenuItemConstructorOptions => ({
+    label,
+    accelerator,
+    click: () => options.onCommand(command),
+  });
   if (options.platform === 'darwin') template.push({ role: 'appMenu' });
   template.push(
-    { label: 'File', submenu: [options.platform === 'darwin' ? { role: 'close' } : { role: 'quit' }] },
+    {
+      label: 'File',
+      submenu: [
+        item('New profile', 'CmdOrCtrl+N', 'profile.new'),
+        item('Open…', 'CmdOrCtrl+O', 'profile.open'),
+        item('Save', 'CmdOrCtrl+S', 'profile.save'),
+        item('Save as…', 'Shift+CmdOrCtrl+S', 'profile.saveAs'),
+        { type: 'separator' },
+        options.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
+      ],
+    },
     { role: 'editMenu' },
     {
       label: 'View',

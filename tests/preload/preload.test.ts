@@ -73,7 +73,7 @@ describe('the preload', () => {
   });
 
   it('exposes exactly the SockscopeApi: one method per call in apiCalls, plus the event subscriptions', () => {
-    const events = ['engine.onStatus', 'runs.onBatch', 'runs.onFailed', 'runs.onFinished'];
+    const events = ['app.onMenu', 'engine.onStatus', 'runs.onBatch', 'runs.onFailed', 'runs.onFinished'];
     expect(keyPaths(api)).toEqual([...Object.keys(apiCalls), ...events, 'transport'].sort());
     expect(api.transport).toBe('desktop');
     for (const path of keyPaths(api).filter((key) => key !== 'transport')) {

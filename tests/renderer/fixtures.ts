@@ -1,5 +1,5 @@
 // Hand-built live batches and a fake SockscopeApi for the renderer's unit tests.
-import type { SockscopeApi, StartedRun } from '../../src-shared/api.js';
+import type { MenuCommand, SockscopeApi, StartedRun } from '../../src-shared/api.js';
 import type { LiveBatch, LiveEndpoint, LiveEvent, LiveSample, RunProgress } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
 
@@ -80,7 +80,14 @@ export class FakeApi implements SockscopeApi {
   startReply: () => Promise<StartedRun> = () => Promise.resolve({ runId: 'run-1', listen: ['127.0.0.1:40000', null] });
   commandFailure: Error | null = null;
 
-  app = { version: () => Promise.resolve('0.1.0') };
+  menuListeners = new Set<(command: MenuCommand) => void>();
+  app = {
+    version: () => Promise.resolve('0.1.0'),
+    onMenu: (listener: (command: MenuCommand) => void) => {
+      this.menuListeners.add(listener);
+      return () => this.menuListeners.delete(listener);
+    },
+  };
   engine = {
     status: () => Promise.resolve({ state: 'running' as const, message: 'ok' }),
     restart: () => Promise.resolve({ state: 'running' as const, message: 'ok' }),

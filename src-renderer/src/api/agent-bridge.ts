@@ -5,6 +5,7 @@ import {
   type ApiCallName,
   type ApiEventName,
   type EngineStatus,
+  type MenuCommand,
   type OpenedProfile,
   type ProfileEntry,
   type ProfileRef,
@@ -63,7 +64,11 @@ export class AgentBridge implements SockscopeApi {
     private readonly onProtocolError: (message: string) => void = (message) => console.warn(`sockscope agent: ${message}`),
   ) {}
 
-  readonly app = { version: () => this.call('app.version') };
+  readonly app = {
+    version: () => this.call('app.version'),
+    // The agent sends no menu events (a browser has no application menu); the subscription is kept for symmetry.
+    onMenu: (listener: (command: MenuCommand) => void): Unsubscribe => this.on('app.menu', ({ command }) => listener(command)),
+  };
 
   readonly engine = {
     status: (): Promise<EngineStatus> => this.call('engine.status'),
