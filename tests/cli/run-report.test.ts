@@ -3,22 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../src-main/cli/cli-io.js';
 import { main } from '../../src-main/cli/main.js';
 import { resultSchema } from '../../src-shared/result.js';
 import { profileOf } from '../helpers/profiles.js';
-
-function recordingIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    onInterrupt: () => () => {},
-  };
-}
+import { recordingIo } from '../helpers/cli-io.js';
 
 let scratch: string;
 let profilePath: string;

@@ -4,23 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src-main/cli/args.js';
-import type { CliIo } from '../../../src-main/cli/cli-io.js';
 import { formatComparison, relativeChange } from '../../../src-main/cli/compare-text.js';
 import { main } from '../../../src-main/cli/main.js';
 import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
 import { endpointResultOf, resultOf } from '../../helpers/results.js';
-
-function recordingIo(isTTY = false): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (text: string) => out.push(text), isTTY },
-    stderr: { write: (text: string) => err.push(text) },
-    onInterrupt: () => () => {},
-  };
-}
+import { recordingIo } from '../../helpers/cli-io.js';
 
 /** A result with a server and a ping-pong client whose throughput, p50 and errors are given. */
 function resultWith(client: { bitsPerSecond: number; p50Us: number; errors: number; threads?: number }): RunResult {

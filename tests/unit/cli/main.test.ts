@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../src-main/cli/cli-io.js';
 import { main } from '../../../src-main/cli/main.js';
-
-/** A CliIo that records what a command writes. */
-function recordingIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    onInterrupt: () => () => {},
-  };
-}
+import { recordingIo } from '../../helpers/cli-io.js';
 
 describe('main', () => {
   it('prints the help and exits 0', async () => {

@@ -1,21 +1,9 @@
 // The built-in profile commands: "sockscope profiles" and "sockscope run --profile NAME".
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src-main/cli/args.js';
-import type { CliIo } from '../../../src-main/cli/cli-io.js';
 import { formatFindings } from '../../../src-main/cli/findings-text.js';
 import { main } from '../../../src-main/cli/main.js';
-
-function recordingIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    onInterrupt: () => () => {},
-  };
-}
+import { recordingIo } from '../../helpers/cli-io.js';
 
 describe('sockscope profiles', () => {
   it('parses, with --help and without arguments', () => {

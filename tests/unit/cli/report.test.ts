@@ -3,22 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src-main/cli/args.js';
-import type { CliIo } from '../../../src-main/cli/cli-io.js';
 import { main } from '../../../src-main/cli/main.js';
 import { connectionOf, endpointResultOf, resultOf } from '../../helpers/results.js';
-
-/** A CliIo that records what a command writes. */
-function recordingIo(): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: { write: (text: string) => out.push(text) },
-    stderr: { write: (text: string) => err.push(text) },
-    onInterrupt: () => () => {},
-  };
-}
+import { recordingIo } from '../../helpers/cli-io.js';
 
 const result = resultOf(
   [
