@@ -65,7 +65,7 @@ export const apiCalls = {
 export type ApiCallName = keyof typeof apiCalls;
 
 /** What the desktop's application menu asks the renderer to do. */
-export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs'] as const;
+export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export'] as const;
 export type MenuCommand = (typeof menuCommands)[number];
 
 /** Every event pushed to the renderer. */

@@ -2,8 +2,9 @@ import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand } from '../../src-shared/api';
 
 /**
- * The application menu. The profile commands reach the renderer as 'app.menu' events: the
- * renderer holds the scenario being edited, so it decides what New, Open, Save and Save as mean.
+ * The application menu. The profile and export commands reach the renderer as 'app.menu'
+ * events: the renderer holds the scenario being edited and the last result, so it decides what
+ * New, Open, Save, Save as and Export mean.
  */
 export function applicationMenuTemplate(options: {
   platform: NodeJS.Platform;
@@ -25,6 +26,8 @@ export function applicationMenuTemplate(options: {
         item('Open…', 'CmdOrCtrl+O', 'profile.open'),
         item('Save', 'CmdOrCtrl+S', 'profile.save'),
         item('Save as…', 'Shift+CmdOrCtrl+S', 'profile.saveAs'),
+        { type: 'separator' },
+        item('Export result…', 'CmdOrCtrl+E', 'result.export'),
         { type: 'separator' },
         options.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
       ],

@@ -15,9 +15,10 @@ describe('the application menu', () => {
       ['Open…', 'CmdOrCtrl+O'],
       ['Save', 'CmdOrCtrl+S'],
       ['Save as…', 'Shift+CmdOrCtrl+S'],
+      ['Export result…', 'CmdOrCtrl+E'],
     ]);
     for (const item of commands) (item.click as () => void)();
-    expect(sent).toEqual(['profile.new', 'profile.open', 'profile.save', 'profile.saveAs']);
+    expect(sent).toEqual(['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export']);
     expect(items.at(-1)?.role).toBe('quit');
   });
 });

@@ -1,13 +1,14 @@
 // The renderer in Chromium against a real agent and a real engine on loopback: a scenario built
 // through the UI, live controls, the state timeline, the payload inspector, and the token check.
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { startAgent, type AgentHandle } from '../../src-main/agent/agent.js';
+import { resultSchema } from '../../src-shared/result.js';
 import { ensureEngineHostBuild, ensureRendererBuild, launchChromium, screenshotPath, viewport } from './browser.js';
 
 let agent: AgentHandle;
@@ -151,6 +152,13 @@ describe('renderer against a real agent and engine', () => {
     await stopRun();
     await page.locator('[data-testid="state-history"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: screenshotPath('live-half-close') });
+
+    // The finished run exports as a result file that the command line's report and compare read.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-action="export-result"]')]);
+    expect(download.suggestedFilename()).toMatch(/^sockscope-.*\.json$/);
+    const exported = resultSchema.parse(JSON.parse(await readFile((await download.path())!, 'utf8')));
+    expect(exported.endpoints.map((endpoint) => endpoint.id)).toEqual(['server', 'client']);
+    expect(exported.endpoints[1]!.connections[0]!.events.some((event) => event.type === 'shutdown')).toBe(true);
   }, 120_000);
 
   it('sends a UTF-16LE message by hand and decodes it in the inspector', async () => {
