@@ -2,6 +2,7 @@ import { profileSchema } from '../../src-shared/profile.js';
 import {
   type CaptureEntry,
   type ConnectionResult,
+  type EndpointCounters,
   type EndpointResult,
   type RunResult,
   resultSchema,
@@ -14,6 +15,32 @@ export function connectionOf(fields: Partial<ConnectionResult> & Pick<Connection
   return { index: 0, local: null, remote: null, events: [], eventsDropped: 0, samples: [], samplesDropped: 0, bytesIn: 0, bytesOut: 0, ...fields };
 }
 
+/** Endpoint counters, zero but for what is given (one thread). */
+export function countersOf(over: Partial<EndpointCounters> = {}): EndpointCounters {
+  return {
+    threads: 1,
+    connectionsOpen: 0,
+    connectionsTotal: 0,
+    accepts: 0,
+    connectionsRefused: 0,
+    reads: 0,
+    writes: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    bytesPerRead: 0,
+    bytesPerWrite: 0,
+    wakeups: 0,
+    wouldBlock: 0,
+    messages: 0,
+    messagesLost: 0,
+    verifyErrors: 0,
+    datagramsOutOfOrder: 0,
+    datagramsMissing: 0,
+    errors: 0,
+    ...over,
+  };
+}
+
 /** An endpoint of a hand-made result, with zero counters. */
 export function endpointResultOf(fields: Partial<EndpointResult> & Pick<EndpointResult, 'id' | 'role' | 'transport'>): EndpointResult {
   return {
@@ -21,27 +48,7 @@ export function endpointResultOf(fields: Partial<EndpointResult> & Pick<Endpoint
     listen: null,
     requestedOptions: {},
     appliedOptions: null,
-    counters: {
-      threads: 1,
-      connectionsOpen: 0,
-      connectionsTotal: 0,
-      accepts: 0,
-      connectionsRefused: 0,
-      reads: 0,
-      writes: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      bytesPerRead: 0,
-      bytesPerWrite: 0,
-      wakeups: 0,
-      wouldBlock: 0,
-      messages: 0,
-      messagesLost: 0,
-      verifyErrors: 0,
-      datagramsOutOfOrder: 0,
-      datagramsMissing: 0,
-      errors: 0,
-    },
+    counters: countersOf(),
     latencyUs: null,
     throughput: { bytesIn: 0, bytesOut: 0, bitsPerSecondIn: 0, bitsPerSecondOut: 0 },
     connections: [],

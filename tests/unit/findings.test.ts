@@ -2,6 +2,7 @@
 // when it is not.
 import { describe, expect, it } from 'vitest';
 import { findingsOf, type Finding } from '../../src-shared/findings.js';
+import { countersOf } from '../helpers/results.js';
 import { profileSchema, type ActionSpec, type EndpointInput } from '../../src-shared/profile.js';
 import type { AppliedSocketOptions } from '../../src-shared/socket-options.js';
 import type {
@@ -18,28 +19,7 @@ import type {
 const defaultApplied: AppliedSocketOptions = { noDelay: false, sndBufBytes: 16384, rcvBufBytes: 131072, linger: null, keepAlive: null, reuseAddr: false, reusePort: false };
 
 function counters(over: Partial<EndpointCounters> = {}): EndpointCounters {
-  return {
-    threads: 1,
-    connectionsOpen: 0,
-    connectionsTotal: 1,
-    accepts: 0,
-    connectionsRefused: 0,
-    reads: 0,
-    writes: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    bytesPerRead: 0,
-    bytesPerWrite: 0,
-    wakeups: 0,
-    wouldBlock: 0,
-    messages: 0,
-    messagesLost: 0,
-    verifyErrors: 0,
-    datagramsOutOfOrder: 0,
-    datagramsMissing: 0,
-    errors: 0,
-    ...over,
-  };
+  return countersOf({ connectionsTotal: 1, ...over });
 }
 
 function tcp(over: Partial<TcpInfo> = {}): TcpInfo {
