@@ -90,6 +90,20 @@ class EngineServices {
   virtual std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) = 0;
   // Forgets a closed connection.
   virtual void release(const std::shared_ptr<Connection>& connection) = 0;
+
+  // Counts a failure against the endpoint and reports it as an error event; connectionId 0 when
+  // no connection exists (a connect that failed before one was adopted).
+  void reportError(EndpointRuntime& endpoint, uint32_t connectionId, const Status& status) {
+    endpoint.recordError(status);
+    EngineEvent event;
+    event.atUs = nowUs();
+    event.connectionId = connectionId;
+    event.endpoint = endpoint.index;
+    event.type = EventType::Error;
+    event.code = status.code;
+    event.message = status.message;
+    emit(std::move(event));
+  }
 };
 
 }  // namespace sockscope

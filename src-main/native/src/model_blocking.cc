@@ -147,14 +147,7 @@ class BlockingModel final : public IoModel {
       return;
     }
     if (!status.ok()) {
-      endpoint_.recordError(status);
-      EngineEvent event;
-      event.atUs = engine_.nowUs();
-      event.endpoint = endpoint_.index;
-      event.type = EventType::Error;
-      event.code = status.code;
-      event.message = status.message;
-      engine_.emit(std::move(event));
+      engine_.reportError(endpoint_, 0, status);
       return;
     }
     std::shared_ptr<Connection> connection = engine_.adopt(endpoint_, fd);

@@ -149,14 +149,7 @@ class ReactorThread final : public Waker {
     bool inProgress = false;
     Status status = openClientSocket(endpoint_.spec, endpoint_.boundAddress, true, &fd, &inProgress);
     if (!status.ok()) {
-      endpoint_.recordError(status);
-      EngineEvent event;
-      event.endpoint = endpoint_.index;
-      event.type = EventType::Error;
-      event.atUs = engine_.nowUs();
-      event.code = status.code;
-      event.message = status.message;
-      engine_.emit(std::move(event));
+      engine_.reportError(endpoint_, 0, status);
       return;
     }
     Entry entry;
@@ -191,28 +184,17 @@ class ReactorThread final : public Waker {
 
   void refuse(int fd, const Status& status) {
     endpoint_.counters.connectionsRefused.fetch_add(1, std::memory_order_relaxed);
-    endpoint_.recordError(status);
     auto found = entries_.find(fd);
-    if (found == entries_.end()) {
+    std::shared_ptr<Connection> connection = found == entries_.end() ? nullptr : found->second.connection;
+    if (found != entries_.end()) entries_.erase(found);
+    if (!connection) {
+      endpoint_.recordError(status);
       ::close(fd);
       return;
     }
-    std::shared_ptr<Connection> connection = found->second.connection;
-    entries_.erase(found);
-    if (connection) {
-      EngineEvent event;
-      event.atUs = engine_.nowUs();
-      event.connectionId = connection->id;
-      event.endpoint = endpoint_.index;
-      event.type = EventType::Error;
-      event.code = status.code;
-      event.message = status.message;
-      engine_.emit(std::move(event));
-      connection->close();
-      engine_.release(connection);
-    } else {
-      ::close(fd);
-    }
+    engine_.reportError(endpoint_, connection->id, status);
+    connection->close();
+    engine_.release(connection);
   }
 
   void adoptHandoffs() {
@@ -258,15 +240,7 @@ class ReactorThread final : public Waker {
         Status status = finishConnect(event.fd, endpoint_.boundAddress);
         poller_->remove(event.fd);
         if (!status.ok()) {
-          endpoint_.recordError(status);
-          EngineEvent failed;
-          failed.atUs = engine_.nowUs();
-          failed.connectionId = entry.connection->id;
-          failed.endpoint = endpoint_.index;
-          failed.type = EventType::Error;
-          failed.code = status.code;
-          failed.message = status.message;
-          engine_.emit(std::move(failed));
+          engine_.reportError(endpoint_, entry.connection->id, status);
           std::shared_ptr<Connection> connection = entry.connection;
           entries_.erase(found);
           connection->close();
