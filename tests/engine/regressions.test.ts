@@ -46,6 +46,32 @@ describe.each(ioModels)('the %s model', (model) => {
     expect(endpointOf(result, 'client').counters.messages).toBeLessThan(1010);
   });
 
+  it('shows FIN_WAIT1 after every shutdown(write), though the peer on loopback answers at once', async () => {
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+          {
+            id: 'client',
+            role: 'client',
+            transport: 'tcp',
+            model,
+            connect: { endpoint: 'server' },
+            connections: 20,
+            workload: { kind: 'bulk', writeBytes: 1024, totalBytes: 1024, thenShutdownWrite: true },
+          },
+        ],
+        { durationMs: 500 },
+      ),
+    );
+    const clients = endpointOf(result, 'client').connections;
+    expect(clients).toHaveLength(20);
+    for (const connection of clients) {
+      const states = connection.events.filter((event) => event.type === 'state').map((event) => event.state);
+      expect(states).toContain('FIN_WAIT1');
+    }
+  });
+
   it('stops promptly although a lingering close has unsent data', async () => {
     const started = Date.now();
     await runProfile(

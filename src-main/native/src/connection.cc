@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,13 +55,17 @@ void Connection::opened() {
 
 void Connection::observeTcpState() {
   if (!tcp() || fd_ < 0) return;
+  std::lock_guard<std::mutex> lock(stateGuard_);
   const int state = readTcpState(fd_);
-  if (state < 0) return;
-  if (lastTcpState_.exchange(state) != state) {
-    EngineEvent event;
-    event.tcpState = state;
-    emit(EventType::State, std::move(event));
-  }
+  if (state >= 0) reportTcpState(state);
+}
+
+void Connection::reportTcpState(int state) {
+  if (lastTcpState_ == state) return;
+  lastTcpState_ = state;
+  EngineEvent event;
+  event.tcpState = state;
+  emit(EventType::State, std::move(event));
 }
 
 void Connection::recordCapture(Direction direction, size_t bytes, const iovec* data, int count) {
@@ -215,6 +220,7 @@ void Connection::shutdown(ShutdownHow how) {
     sendQueue_.clear();
     appSendQueueBytes_.store(0, std::memory_order_relaxed);
   }
+  const int stateBefore = tcp() && how != ShutdownHow::Read ? readTcpState(fd_) : -1;
   if (::shutdown(fd_, flag) != 0) {
     Status status = errnoStatus(errno, std::string("shutdown(") + shutdownName(how) + ")");
     endpoint.recordError(status);
@@ -227,6 +233,13 @@ void Connection::shutdown(ShutdownHow how) {
   if (how != ShutdownHow::Write) readShut_ = true;
   if (how != ShutdownHow::Read) writeShut_ = true;
   emit(EventType::Shutdown, std::move(event));
+  if (stateBefore == TCP_ESTABLISHED || stateBefore == TCP_CLOSE_WAIT) {
+    // Sending our FIN moved the socket to FIN_WAIT1 (or LAST_ACK) inside the shutdown call. On
+    // loopback the peer can answer and take it further before we read the state again, so the
+    // state the call entered is reported as such, then whatever the kernel says now.
+    std::lock_guard<std::mutex> lock(stateGuard_);
+    reportTcpState(stateBefore == TCP_ESTABLISHED ? TCP_FIN_WAIT1 : TCP_LAST_ACK);
+  }
   observeTcpState();
 }
 
@@ -322,17 +335,21 @@ void Connection::runCommands() {
 bool Connection::sample(ConnectionSample* out) {
   std::lock_guard<std::mutex> lock(fdGuard_);
   if (closed_) return false;
-  out->atUs = engine_.nowUs();
   out->bytesIn = bytesIn_.load(std::memory_order_relaxed);
   out->bytesOut = bytesOut_.load(std::memory_order_relaxed);
   out->appSendQueueBytes = appSendQueueBytes_.load(std::memory_order_relaxed);
   out->queues = readQueues(fd_, tcp());
-  out->haveTcp = tcp() && readTcpInfo(fd_, &out->tcp);
-  if (out->haveTcp && lastTcpState_.exchange(out->tcp.state) != out->tcp.state) {
-    EngineEvent event;
-    event.tcpState = out->tcp.state;
-    emit(EventType::State, std::move(event));
+  if (!tcp()) {
+    out->haveTcp = false;
+    out->atUs = engine_.nowUs();
+    return true;
   }
+  // Timestamped after the reading, under the state guard: a state the I/O thread reported a
+  // moment earlier is never followed by an older state carrying a later time.
+  std::lock_guard<std::mutex> stateLock(stateGuard_);
+  out->haveTcp = readTcpInfo(fd_, &out->tcp);
+  out->atUs = engine_.nowUs();
+  if (out->haveTcp) reportTcpState(out->tcp.state);
   return true;
 }
 

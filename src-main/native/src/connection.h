@@ -110,6 +110,9 @@ class Connection {
   IoResult fail(int err, const char* during);
   void shutdown(ShutdownHow how);
   void recordCapture(Direction direction, size_t bytes, const iovec* data, int count);
+  // Reports `state` when it differs from the last one reported. Callers hold stateGuard_ from
+  // reading the state until here, so the I/O thread and the sampler report in reading order.
+  void reportTcpState(int state);
 
   EngineServices& engine_;
   std::atomic<int> fd_;  // atomic: wakers on other threads read it
@@ -129,7 +132,8 @@ class Connection {
   bool readShut_ = false;
   bool writeShut_ = false;
   NetAddress lastPeer_;
-  std::atomic<int> lastTcpState_{-1};
+  std::mutex stateGuard_;
+  int lastTcpState_ = -1;  // under stateGuard_
   std::atomic<uint64_t> bytesIn_{0}, bytesOut_{0}, appSendQueueBytes_{0};
   std::mutex commandsMutex_;
   std::vector<CommandSpec> commands_;

@@ -38,6 +38,8 @@ export interface ConnectionTrack {
   bytesOut: number;
   optionNotes: string[];
   bands: StateBand[];
+  /** True once the `closed` event is in the bands. */
+  timelineEnded: boolean;
   series: Record<ConnectionMetric, PointHistory>;
   lastSampleUs: number | null;
   lastBytesIn: number;
@@ -138,6 +140,7 @@ export const useSamplesStore = defineStore('samples', () => {
       bytesOut: 0,
       optionNotes: [],
       bands: [],
+      timelineEnded: false,
       series: histories(connectionMetrics, capacity),
       lastSampleUs: null,
       lastBytesIn: 0,
@@ -196,9 +199,11 @@ export const useSamplesStore = defineStore('samples', () => {
     observations.sort((a, b) => a.atUs - b.atUs);
     for (const observation of observations) {
       const { connection } = observation;
-      // Once our socket is closed, nothing observed later changes its timeline.
-      if (connection.bands[connection.bands.length - 1]?.state === 'CLOSE' && connection.flags.closed) continue;
+      // Once our socket is closed, nothing observed later changes its timeline. The `closed`
+      // observation itself ends it, not the flags: those already include the whole batch.
+      if (connection.timelineEnded) continue;
       extendBands(connection.bands, observation);
+      if (observation.type === 'closed') connection.timelineEnded = true;
       if (connection.bands.length > maxBandsPerConnection) connection.bands.splice(0, connection.bands.length - maxBandsPerConnection);
       connection.state = connection.bands[connection.bands.length - 1]?.state ?? connection.state;
     }
