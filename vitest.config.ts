@@ -10,9 +10,12 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**', 'tests/e2e/**'], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**', 'tests/e2e/**', 'tests/netns/**'], sequence: { groupOrder: 0 } } },
       // Renderer unit tests mount single-file components, so they need the Vue plugin.
       { plugins: [vue()], test: { ...shared, name: 'renderer', include: ['tests/renderer/**/*.test.ts'], sequence: { groupOrder: 0 } } },
+      // Two network namespaces per file, made and removed by the test (root, iproute2, nftables);
+      // each file skips with the reason where namespaces cannot be made.
+      { test: { ...shared, name: 'netns', include: ['tests/netns/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       // The browser tests measure latency and frame times through a real page: they run after the
       // socket suites, not beside them.
       { test: { ...shared, name: 'e2e', include: ['tests/e2e/**/*.test.ts'], sequence: { groupOrder: 1 } } },

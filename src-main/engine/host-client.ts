@@ -15,6 +15,14 @@ function hostEntry(): string {
   return path.join(root, 'out', 'node', 'src-main', 'engine', 'host-main.js');
 }
 
+export interface HostSpawnOptions {
+  /**
+   * A command that runs Node for the host, such as `['ip', 'netns', 'exec', 'NAME']` to place the
+   * host's sockets in a network namespace. It must exec Node with the descriptors it was given.
+   */
+  launcher?: readonly string[];
+}
+
 /**
  * The engine host as a forked child process (the agent's), speaking the host protocol over
  * Node's IPC channel. Validation and bookkeeping live in HostProtocolClient; this class is the
@@ -28,8 +36,12 @@ export class EngineHostClient extends ProtocolHost {
     super(protocol);
   }
 
-  static async spawn(): Promise<EngineHostClient> {
-    const child = fork(hostEntry(), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  static async spawn(options: HostSpawnOptions = {}): Promise<EngineHostClient> {
+    const [launcher, ...launcherArgs] = options.launcher ?? [];
+    // A launcher execs Node in turn (as `ip netns exec` does), so the IPC channel's descriptor and
+    // its environment variable reach the host unchanged.
+    const through = launcher ? { execPath: launcher, execArgv: [...launcherArgs, process.execPath, ...process.execArgv] } : {};
+    const child = fork(hostEntry(), [], { ...through, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const protocol = new HostProtocolClient({
       send: (request) => {
         if (!child.connected) throw new Error('the engine host is not connected');
@@ -37,10 +49,15 @@ export class EngineHostClient extends ProtocolHost {
       },
       kill: () => child.kill(),
     });
+    const via = launcher ? ` (launched through ${options.launcher!.join(' ')})` : '';
     // A send racing the host's exit is reported by the exit, not as an unhandled 'error'.
-    child.on('error', (error) => protocol.refusedReplies.push(`channel error: ${error.message}`));
+    child.on('error', (error) => {
+      protocol.refusedReplies.push(`channel error: ${error.message}`);
+      // A process that could not be spawned never exits, so its failure must end the wait here.
+      if (child.pid === undefined) protocol.hostExited(`the engine host could not be started: ${error.message}${via}`);
+    });
     child.on('message', (message) => protocol.receive(message));
-    child.on('exit', (code, signal) => protocol.hostExited(`the engine host exited (${signal ?? `code ${code}`})`));
+    child.on('exit', (code, signal) => protocol.hostExited(`the engine host exited (${signal ?? `code ${code}`})${via}`));
     await protocol.ready;
     return new EngineHostClient(child, protocol);
   }

@@ -1,0 +1,127 @@
+// A peer that vanishes without a FIN, for real: server and client hosts in two network
+// namespaces, and an nftables rule that drops everything the server's host sends or receives.
+// Keepalive detects the dead peer after idle + interval × count seconds of silence; without it
+// the connection stays ESTABLISHED, half-open, for as long as nobody writes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineHostClient, type RemoteRun } from '../../src-main/engine/host-client.js';
+import type { EndpointInput } from '../../src-shared/profile.js';
+import type { ConnectionResult, RunResult } from '../../src-shared/result.js';
+import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { LiveWatch } from './live-watch.js';
+import { NetnsPair, netnsUnavailableReason } from './netns-pair.js';
+
+const keepAlive = { idleS: 1, intervalS: 1, count: 3 };
+const keepAliveDetectionMs = (keepAlive.idleS + keepAlive.intervalS * keepAlive.count) * 1000;
+const keepAliveModels = ['epoll', 'select', 'blocking'] as const;
+
+const unavailable = await netnsUnavailableReason();
+if (unavailable) console.warn(`tests/netns skipped: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop rule (two network namespaces)', () => {
+  let pair: NetnsPair;
+  const hosts: EngineHostClient[] = [];
+  let serverResult: RunResult;
+  let clientResult: RunResult;
+  let dropAtMs: number;
+  let droppedPackets: number;
+
+  beforeAll(async () => {
+    pair = await NetnsPair.create();
+    const serverHost = await EngineHostClient.spawn({ launcher: pair.launcher('server') });
+    hosts.push(serverHost);
+    const clientHost = await EngineHostClient.spawn({ launcher: pair.launcher('client') });
+    hosts.push(clientHost);
+
+    const server = await serverHost.start(
+      profileOf(
+        [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: NetnsPair.addresses.server, port: 0 }, workload: { kind: 'manual' } }],
+        { durationMs: 30_000, sampleEveryMs: 100 },
+      ),
+    );
+    const port = Number(server.listen[0]!.split(':').at(-1));
+    const connect = { host: NetnsPair.addresses.server, port };
+    const clients: EndpointInput[] = [
+      ...keepAliveModels.map((model): EndpointInput => ({
+        id: `keepalive-${model}`, role: 'client', transport: 'tcp', model, connect, options: { keepAlive }, workload: { kind: 'manual' },
+      })),
+      { id: 'no-keepalive', role: 'client', transport: 'tcp', model: 'epoll', connect, options: { keepAlive: null }, workload: { kind: 'manual' } },
+    ];
+    const watch = new LiveWatch();
+    const client: RemoteRun = await clientHost.start(profileOf(clients, { durationMs: 30_000, sampleEveryMs: 100 }), { onBatch: watch.onBatch });
+    const opened = () => clients.every((_, index) => watch.eventsOf(index, 'open').length === 1);
+    await watch.until(opened, 'every client connection to open', 10_000);
+
+    // The server's host goes silent: no FIN, no reset, and the keepalive probes go unanswered.
+    await pair.dropAllTraffic('server');
+    dropAtMs = Date.now();
+    const keepAliveClosed = () => keepAliveModels.every((_, index) => watch.eventsOf(index, 'closed').length === 1);
+    await watch.until(keepAliveClosed, 'keepalive to close the connections', keepAliveDetectionMs + 8_000);
+    // A few more samples, so the connection without keepalive is seen alive after the others died.
+    const lastCloseUs = Math.max(...keepAliveModels.map((_, index) => watch.eventsOf(index, 'closed')[0]!.atUs));
+    const sampledSince = () => watch.samplesOf(clients.length - 1).some((sample) => sample.atUs > lastCloseUs + 300_000);
+    await watch.until(sampledSince, 'samples after the closes', 5_000);
+    droppedPackets = await pair.droppedPackets('server');
+
+    clientResult = await client.stop();
+    serverResult = await server.stop();
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const host of hosts) host.close();
+    await pair?.remove();
+  });
+
+  const onlyConnection = (result: RunResult, endpointId: string): ConnectionResult => {
+    const connections = endpointOf(result, endpointId).connections;
+    expect(connections).toHaveLength(1);
+    return connections[0]!;
+  };
+
+  it.each(keepAliveModels)('%s: keepalive closes the connection with ETIMEDOUT after idle + interval × count', (model) => {
+    const endpoint = endpointOf(clientResult, `keepalive-${model}`);
+    expect(endpoint.appliedOptions?.keepAlive).toEqual(keepAlive);
+    const connection = onlyConnection(clientResult, endpoint.id);
+    expect(connection.remote).toBe(`${NetnsPair.addresses.server}:${serverResult.endpoints[0]!.listen!.split(':').at(-1)}`);
+    const opened = connection.events.find((event) => event.type === 'open')!;
+    const error = connection.events.find((event) => event.type === 'error');
+    const closed = connection.events.find((event) => event.type === 'closed');
+    expect(error?.code).toBe('ETIMEDOUT');
+    expect(closed).toMatchObject({ code: 'ETIMEDOUT', abortive: false });
+    // The kernel waits idle + interval × count seconds after the last packet it heard (the
+    // handshake, just before the open event), and no longer than that after the drop began.
+    const dropAtRunMs = dropAtMs - Date.parse(clientResult.startedAt);
+    expect(closed!.atMs - opened.atMs).toBeGreaterThan(keepAliveDetectionMs - 300);
+    expect(closed!.atMs - dropAtRunMs).toBeLessThan(keepAliveDetectionMs + 2_000);
+    // The probes went out and were counted unanswered before the end.
+    const probes = Math.max(...connection.samples.map((sample) => sample.tcp?.probes ?? 0));
+    expect(probes).toBeGreaterThanOrEqual(1);
+    expect(endpoint.errors).toEqual([expect.objectContaining({ code: 'ETIMEDOUT' })]);
+  });
+
+  it('the nftables rule dropped the keepalive probes', () => {
+    // Three probes on each of three connections at least, counted by the rule in the server's namespace.
+    expect(droppedPackets).toBeGreaterThanOrEqual(keepAliveModels.length * keepAlive.count);
+  });
+
+  it('without keepalive the client connection stays ESTABLISHED: a half-open connection nobody will detect', () => {
+    const connection = onlyConnection(clientResult, 'no-keepalive');
+    const lastCloseOfKeepAliveMs = Math.max(
+      ...keepAliveModels.map((model) => onlyConnection(clientResult, `keepalive-${model}`).events.find((event) => event.type === 'closed')!.atMs),
+    );
+    const closedBeforeStop = connection.events.find((event) => event.type === 'closed' && event.code !== undefined);
+    expect(closedBeforeStop).toBeUndefined();
+    const after = connection.samples.filter((sample) => sample.atMs > lastCloseOfKeepAliveMs);
+    expect(after.length).toBeGreaterThan(0);
+    for (const sample of after) expect(sample.tcp?.state).toBe('ESTABLISHED');
+    expect(after.at(-1)!.tcp?.probes).toBe(0);
+  });
+
+  it('the server never learns of it: all its connections are still ESTABLISHED', () => {
+    const server = endpointOf(serverResult, 'server');
+    expect(server.connections).toHaveLength(keepAliveModels.length + 1);
+    for (const connection of server.connections) {
+      expect(connection.events.some((event) => event.type === 'peer-shutdown' || event.type === 'reset')).toBe(false);
+      expect(connection.samples.at(-1)?.tcp?.state).toBe('ESTABLISHED');
+    }
+  });
+});
