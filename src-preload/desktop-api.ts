@@ -1,4 +1,5 @@
 import { apiCalls, apiErrorSchema, apiEvents, type ApiCallName, type ApiError, type ApiEventName, type SockscopeApi, type Unsubscribe } from '../src-shared/api';
+import type { OpenedResult, OpenedResultMessage, ReportDelivery } from '../src-shared/report-export';
 import { resultSchema, type RunResult } from '../src-shared/result';
 import { describeIssues } from '../src-shared/validation';
 import { callChannel, EVENTS_PORT_CHANNEL } from '../src-shared/ipc-channels';
@@ -67,6 +68,17 @@ export function createDesktopApi(ipcRenderer: IpcRendererLike): SockscopeApi {
     const result = resultSchema.safeParse(value);
     if (!result.success) throw protocolError(what, describeIssues(result.error));
     return result.data;
+  }
+
+  function parseOpened(what: string, opened: OpenedResultMessage | null): OpenedResult | null {
+    return opened === null ? null : { ...opened, result: parseResult(what, opened.result) };
+  }
+
+  /** Main writes report files itself on the desktop; it never sends them here to download. */
+  function savedPaths(delivery: ReportDelivery | null): { files: string[] } | null {
+    if (delivery === null) return null;
+    if (delivery.kind !== 'saved') throw protocolError('reports.export', [{ path: 'kind', message: 'expected "saved"' }]);
+    return { files: delivery.paths };
   }
 
   const listeners = new Map<ApiEventName, Set<(payload: never) => void>>();
@@ -151,6 +163,12 @@ export function createDesktopApi(ipcRenderer: IpcRendererLike): SockscopeApi {
       shutdown: async (runId, target, how) => void (await call('connections.shutdown', runId, target, how)),
       close: async (runId, target, options) => void (await call('connections.close', runId, target, options)),
       setOption: async (runId, target, options) => void (await call('connections.setOption', runId, target, options)),
+    },
+    results: {
+      open: async () => parseOpened('results.open', await call('results.open')),
+    },
+    reports: {
+      export: async (resultId, format) => savedPaths(await call('reports.export', resultId, format)),
     },
   };
 }

@@ -42,13 +42,14 @@ const columnTypes = {
 export type WireCapture = Omit<LiveCapture, ColumnName> & Record<ColumnName, string>;
 export type WireBatch = Omit<LiveBatch, 'capture'> & { capture: WireCapture };
 
-function toBase64(bytes: Uint8Array): string {
+/** Base64 of bytes, in chunks so that large buffers do not overflow the argument list. */
+export function toBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 
-function fromBase64(text: string): Uint8Array {
+export function fromBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);

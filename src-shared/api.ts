@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { commandTargetSchema, hostFailureSchema, liveBatchSchema, runProgressSchema, type CommandTarget, type HostFailure, type LiveBatch, type RunProgress } from './engine-protocol.js';
 import { socketOptionsSchema, type SocketOptions } from './socket-options.js';
 import type { RunResult } from './result.js';
+import { openedResultSchema, reportDeliverySchema, reportFormatSchema, resultIdSchema, resultUploadSchema, type ExportedReport, type OpenedResult, type ReportFormat } from './report-export.js';
 
 /**
  * The one API the renderer talks to, `window.sockscope`. The desktop preload implements it over
@@ -61,8 +62,17 @@ export const apiCalls = {
   'connections.shutdown': { args: z.tuple([runIdSchema, commandTargetSchema, z.enum(['read', 'write', 'both'])]), returns: z.null() },
   'connections.close': { args: z.tuple([runIdSchema, commandTargetSchema, z.strictObject({ abortive: z.boolean() })]), returns: z.null() },
   'connections.setOption': { args: z.tuple([runIdSchema, commandTargetSchema, socketOptionsSchema]), returns: z.null() },
+  /** Asks the user for a result file with a native dialog and keeps it; null when cancelled. The agent has no dialog (ENOSYS). */
+  'results.open': { args: z.tuple([]), returns: openedResultSchema.nullable() },
+  /** A result file a browser read and gzipped; the agent validates it and keeps it. */
+  'results.load': { args: z.tuple([resultUploadSchema]), returns: openedResultSchema },
+  /** Makes a report of a kept result; null when the user cancelled the save dialog. */
+  'reports.export': { args: z.tuple([resultIdSchema, reportFormatSchema]), returns: reportDeliverySchema.nullable() },
 } as const;
 export type ApiCallName = keyof typeof apiCalls;
+
+/** Calls only the agent's browser bridge makes, for what the desktop does with a native dialog; SockscopeApi has no method of that name. */
+export const bridgeOnlyCalls: readonly ApiCallName[] = ['results.load'];
 
 /** What the desktop's application menu asks the renderer to do. */
 export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export'] as const;
@@ -114,5 +124,16 @@ export interface SockscopeApi {
     shutdown(runId: string, target: CommandTarget, how: 'read' | 'write' | 'both'): Promise<void>;
     close(runId: string, target: CommandTarget, options: { abortive: boolean }): Promise<void>;
     setOption(runId: string, target: CommandTarget, options: SocketOptions): Promise<void>;
+  };
+  results: {
+    /** Asks the user for a result file (a native dialog, or the browser's file picker) and keeps it for reports; null when cancelled. */
+    open(): Promise<OpenedResult | null>;
+  };
+  reports: {
+    /**
+     * A report of a kept result (a finished run's id, or an opened file's): saved where the user
+     * chooses on the desktop, downloaded in a browser. Resolves what was written, null when cancelled.
+     */
+    export(resultId: string, format: ReportFormat): Promise<ExportedReport | null>;
   };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { app, BrowserWindow, dialog, ipcMain, Menu, MessageChannelMain, session, type MessagePortMain } from 'electron';
 import { createApiService, type ApiService } from '../engine/api-service.js';
 import { DesktopProfileStore, type ProfileDialogs } from './desktop-profile-store';
+import { DesktopReportOutlet, type ReportDialogs } from './desktop-report-outlet';
 import { startDesktopEngine } from './desktop-engine';
 import { RendererEventPort } from './event-port';
 import { registerApiHandlers } from './ipc-handlers';
@@ -45,6 +46,34 @@ const profileDialogs: ProfileDialogs = {
   },
   async chooseFileToSave(suggestedName) {
     const options = { title: 'Save profile', defaultPath: join(app.getPath('documents'), suggestedName), filters: profileFileFilters };
+    const parent = BrowserWindow.getFocusedWindow();
+    const chosen = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    return chosen.canceled ? null : (chosen.filePath ?? null);
+  },
+};
+
+const reportFileFilters: Record<'html' | 'pcapng', { name: string; extensions: string[] }[]> = {
+  html: [{ name: 'HTML report', extensions: ['html'] }],
+  pcapng: [{ name: 'pcapng capture', extensions: ['pcapng'] }],
+};
+
+/** The native dialogs of the Reports view, attached to the focused window when there is one. */
+const reportDialogs: ReportDialogs = {
+  async chooseResultToOpen() {
+    const options = { title: 'Open result', filters: [{ name: 'Sockscope result', extensions: ['json'] }], properties: ['openFile' as const] };
+    const parent = BrowserWindow.getFocusedWindow();
+    const chosen = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+    return chosen.canceled ? null : (chosen.filePaths[0] ?? null);
+  },
+  async chooseReportFile(suggestedName, format) {
+    const options = { title: 'Export report', defaultPath: join(app.getPath('documents'), suggestedName), filters: reportFileFilters[format] };
+    const parent = BrowserWindow.getFocusedWindow();
+    const chosen = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+    return chosen.canceled ? null : (chosen.filePath ?? null);
+  },
+  async chooseCsvFolder(suggestedName) {
+    // A save dialog names a folder that may not exist yet; main creates it.
+    const options = { title: 'Export CSV files into a new folder', defaultPath: join(app.getPath('documents'), suggestedName), buttonLabel: 'Export here' };
     const parent = BrowserWindow.getFocusedWindow();
     const chosen = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
     return chosen.canceled ? null : (chosen.filePath ?? null);
@@ -122,6 +151,7 @@ void app.whenReady().then(async () => {
       dialogs: profileDialogs,
     }),
     version: app.getVersion(),
+    reports: new DesktopReportOutlet(reportDialogs),
   });
   service.onEvent((name, payload) => events.push(name, payload));
   registerApiHandlers(ipcMain, service, (frameUrl) => isOwnRendererUrl(frameUrl, rendererSource));

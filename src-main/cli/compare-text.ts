@@ -1,6 +1,6 @@
-import { type NamedResult, compareResults } from '../engine/report/comparison.js';
+import { type NamedResult, compareResults } from '../../src-shared/comparison.js';
 
-export { type NamedResult, relativeChange } from '../engine/report/comparison.js';
+export { type NamedResult, relativeChange } from '../../src-shared/comparison.js';
 
 const ansi = { better: '\u001b[32m', worse: '\u001b[31m', dim: '\u001b[2m', bold: '\u001b[1m', reset: '\u001b[0m' } as const;
 type Style = keyof typeof ansi;

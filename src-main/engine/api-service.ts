@@ -8,6 +8,10 @@ import { formatPath } from '../../src-shared/validation.js';
 import { ApiCallError, toApiError } from './api-error.js';
 import type { EngineHost, EngineRun } from './host-keeper.js';
 import type { ProfileStore } from './profile-store.js';
+import { downloadOutlet, unpackResultUpload, type ReportOutlet } from './report-outlet.js';
+import { reportFilesOf } from './report/report-files.js';
+import { parseResultText } from './report/result-file.js';
+import { ResultShelf } from './result-shelf.js';
 
 export type ApiEventPayload<N extends ApiEventName = ApiEventName> = z.output<(typeof apiEvents)[N]>;
 export type ApiEventListener = <N extends ApiEventName>(name: N, payload: ApiEventPayload<N>) => void;
@@ -23,6 +27,8 @@ export interface ApiServiceOptions {
   profiles: ProfileStore;
   /** What app.version answers. */
   version: string;
+  /** Where result files come from and reports go; default: downloads (the agent's way). */
+  reports?: ReportOutlet;
 }
 
 /** The server side of `SockscopeApi`, shared by Electron main and the agent. */
@@ -56,6 +62,8 @@ export function createApiService(options: ApiServiceOptions): ApiService {
   let status: EngineStatus = { state: 'running', message: '' };
   let restarting: Promise<EngineStatus> | null = null;
   let closed = false;
+  const shelf = new ResultShelf();
+  const reports = options.reports ?? downloadOutlet;
 
   const emit: ApiEventListener = (name, payload) => {
     for (const listener of listeners) listener(name, payload);
@@ -96,7 +104,10 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     const { runId } = run;
     runs.set(runId, run);
     run.finished.then(
-      (result) => emit('runs.finished', { runId, result }),
+      (result) => {
+        shelf.put(runId, result);
+        emit('runs.finished', { runId, result });
+      },
       (error: unknown) => emit('runs.failed', { runId, failure: toApiError(error) }),
     );
     const settled = run.finished.finally(() => {
@@ -160,7 +171,11 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     },
     'runs.stop': async (runId) => {
       const run = runs.get(runId);
-      if (run) return run.stop();
+      if (run) {
+        const result = await run.stop();
+        shelf.put(runId, result);
+        return result;
+      }
       const finished = finishedRuns.get(runId);
       if (finished) return finished;
       throw new ApiCallError({ code: 'ENOENT', message: `no run "${runId}": it never ran here or finished long ago` });
@@ -175,7 +190,24 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     'connections.shutdown': async (runId, target, how) => command(runId, target, { do: 'shutdown', how }),
     'connections.close': async (runId, target, { abortive }) => command(runId, target, { do: 'close', abortive }),
     'connections.setOption': async (runId, target, socketOptions) => command(runId, target, { do: 'set-option', options: socketOptions }),
+    'results.open': async () => {
+      const file = await reports.chooseResultFile();
+      return file === null ? null : keepOpened(file.name, file.text);
+    },
+    'results.load': async (upload) => keepOpened(upload.name, await unpackResultUpload(upload)),
+    'reports.export': async (resultId, format) => {
+      const result = shelf.get(resultId);
+      return reports.deliver(result, format, reportFilesOf(result, format));
+    },
   };
+
+  /** Validates an opened result (a ValidationError names the file and every bad field) and keeps it. */
+  function keepOpened(name: string, text: string): { resultId: string; name: string; result: RunResult } {
+    const result = parseResultText(text, name);
+    const resultId = shelf.nextOpenedId();
+    shelf.put(resultId, result);
+    return { resultId, name, result };
+  }
 
   adoptHost();
 

@@ -5,12 +5,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { agentServerMessageSchema, agentTokenCookie, decodeBatch, type AgentServerMessage, type WireBatch } from '../../src-shared/agent-protocol.js';
 import { liveBatchSchema, type LiveBatch } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
+import { reportDeliverySchema } from '../../src-shared/report-export.js';
 import { startAgent, type AgentHandle } from '../../src-main/agent/agent.js';
+import { toPcapng } from '../../src-main/engine/report/pcapng.js';
 import { profileOf } from '../helpers/profiles.js';
 
 
@@ -219,6 +222,24 @@ describe('the agent over its WebSocket', () => {
     const badArgs = await client.call('connections.send', 'run-1', { endpoint: 'client' }, { text: 'x', hex: '00' });
     expect(badArgs).toMatchObject({ ok: false, error: { code: 'EINVAL', problems: [expect.objectContaining({ path: 'args[2]' })] } });
     expect(await client.call('no.such.call')).toMatchObject({ ok: false, error: { code: 'ENOSYS' } });
+    client.close();
+  });
+
+  it('exports a finished run\'s pcapng as a download, and refuses a malformed result file with its field', async () => {
+    const client = await ApiClient.open();
+    const started = (await client.value('runs.start', echoProfile(400))) as { runId: string };
+    const finished = await client.until(() =>
+      client.events.find((event) => event.name === 'runs.finished' && (event.payload as { runId: string }).runId === started.runId),
+    );
+    const result = (finished.payload as { result: RunResult }).result;
+    const delivery = reportDeliverySchema.parse(await client.value('reports.export', started.runId, 'pcapng'));
+    if (delivery.kind !== 'download') throw new Error('the agent must send the report to download');
+    expect(Buffer.from(delivery.files[0]!.base64, 'base64').equals(toPcapng(result))).toBe(true);
+
+    const broken = gzipSync(JSON.stringify({ ...result, elapsedMs: 'long' })).toString('base64');
+    const reply = await client.call('results.load', { name: 'broken.json', gzipBase64: broken });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'EINVAL', message: expect.stringContaining('broken.json'), problems: [{ path: 'elapsedMs' }] } });
+    expect(await client.call('results.open')).toMatchObject({ ok: false, error: { code: 'ENOSYS' } });
     client.close();
   });
 

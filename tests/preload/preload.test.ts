@@ -2,7 +2,7 @@
 // invokes, how it treats main's answers, and how events on the MessagePort reach listeners.
 import { MessageChannel } from 'node:worker_threads';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { apiCalls, type ApiCallName, type SockscopeApi } from '../../src-shared/api.js';
+import { apiCalls, bridgeOnlyCalls, type ApiCallName, type SockscopeApi } from '../../src-shared/api.js';
 import type { LiveBatch, RunProgress } from '../../src-shared/engine-protocol.js';
 import { callChannel, EVENTS_PORT_CHANNEL } from '../../src-shared/ipc-channels.js';
 import { sampleBatch, sampleProgress, sampleResult } from './samples.js';
@@ -48,6 +48,9 @@ const sampleArgs: { [N in ApiCallName]: unknown[] } = {
   'connections.shutdown': ['run-1', { endpoint: 'client' }, 'write'],
   'connections.close': ['run-1', { connectionId: 1 }, { abortive: true }],
   'connections.setOption': ['run-1', { connectionId: 1 }, { noDelay: false }],
+  'results.open': [],
+  'results.load': [],
+  'reports.export': ['run-1', 'pcapng'],
 };
 
 const sampleAnswers: { [N in ApiCallName]: unknown } = {
@@ -63,7 +66,13 @@ const sampleAnswers: { [N in ApiCallName]: unknown } = {
   'connections.shutdown': null,
   'connections.close': null,
   'connections.setOption': null,
+  'results.open': { resultId: 'file-1', name: 'a.json', result: sampleResult() },
+  'results.load': null,
+  'reports.export': { kind: 'saved', paths: ['/tmp/a.pcapng'] },
 };
+
+/** The calls the preload makes: all but the browser bridge's own. */
+const desktopCalls = (Object.keys(apiCalls) as ApiCallName[]).filter((name) => !bridgeOnlyCalls.includes(name));
 
 beforeEach(() => invoke.mockReset());
 
@@ -74,7 +83,7 @@ describe('the preload', () => {
 
   it('exposes exactly the SockscopeApi: one method per call in apiCalls, plus the event subscriptions', () => {
     const events = ['app.onMenu', 'engine.onStatus', 'runs.onBatch', 'runs.onFailed', 'runs.onFinished'];
-    expect(keyPaths(api)).toEqual([...Object.keys(apiCalls), ...events, 'transport'].sort());
+    expect(keyPaths(api)).toEqual([...desktopCalls, ...events, 'transport'].sort());
     expect(api.transport).toBe('desktop');
     for (const path of keyPaths(api).filter((key) => key !== 'transport')) {
       const [group, method] = path.split('.') as [string, string];
@@ -83,13 +92,15 @@ describe('the preload', () => {
   });
 
   it('invokes each call on its own channel with its arguments, and answers with the parsed value', async () => {
-    for (const name of Object.keys(apiCalls) as ApiCallName[]) {
+    for (const name of desktopCalls) {
       invoke.mockResolvedValueOnce({ ok: true, value: sampleAnswers[name] });
       const answer = await methodOf(name)(...sampleArgs[name]);
       expect(invoke).toHaveBeenLastCalledWith(`sockscope:${name}`, ...sampleArgs[name]);
       expect(callChannel(name)).toBe(`sockscope:${name}`);
       if (name.startsWith('connections.')) expect(answer).toBeUndefined();
       else if (name === 'runs.stop') expect(answer).toMatchObject({ schema: 'sockscope.result/1' });
+      else if (name === 'results.open') expect(answer).toMatchObject({ resultId: 'file-1', name: 'a.json', result: { schema: 'sockscope.result/1' } });
+      else if (name === 'reports.export') expect(answer).toEqual({ files: ['/tmp/a.pcapng'] });
       else expect(answer).toEqual(sampleAnswers[name]);
     }
   });
@@ -109,6 +120,11 @@ describe('the preload', () => {
     await expect(api.runs.stop('run-1')).rejects.toMatchObject({ code: 'EPROTO' });
     invoke.mockResolvedValueOnce('0.1.0');
     await expect(api.app.version()).rejects.toMatchObject({ code: 'EPROTO' });
+    invoke.mockResolvedValueOnce({ ok: true, value: { resultId: 'file-1', name: 'a.json', result: { schema: 'sockscope.result/1' } } });
+    await expect(api.results.open()).rejects.toMatchObject({ code: 'EPROTO' });
+    // Main writes reports on the desktop; a download sent to the preload is refused.
+    invoke.mockResolvedValueOnce({ ok: true, value: { kind: 'download', files: [{ name: 'a.html', mediaType: 'text/html', base64: '' }] } });
+    await expect(api.reports.export('run-1', 'html')).rejects.toMatchObject({ code: 'EPROTO' });
     invoke.mockResolvedValueOnce({ ok: false, error: { reason: 'no code' } });
     await expect(api.app.version()).rejects.toMatchObject({ code: 'EPROTO' });
   });

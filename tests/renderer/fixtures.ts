@@ -2,6 +2,7 @@
 import type { MenuCommand, SockscopeApi, StartedRun } from '../../src-shared/api.js';
 import type { LiveBatch, LiveEndpoint, LiveEvent, LiveSample, RunProgress } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
+import type { OpenedResult, ReportFormat } from '../../src-shared/report-export.js';
 
 export function endpoint(over: Partial<LiveEndpoint> = {}): LiveEndpoint {
   return {
@@ -131,6 +132,21 @@ export class FakeApi implements SockscopeApi {
     shutdown: (...args: unknown[]) => this.command('connections.shutdown', args),
     close: (...args: unknown[]) => this.command('connections.close', args),
     setOption: (...args: unknown[]) => this.command('connections.setOption', args),
+  };
+
+  openedResult: OpenedResult | null = null;
+  exportFailure: Error | null = null;
+  results = {
+    open: () => {
+      this.calls.push({ name: 'results.open', args: [] });
+      return Promise.resolve(this.openedResult);
+    },
+  };
+  reports = {
+    export: (resultId: string, format: ReportFormat) => {
+      this.calls.push({ name: 'reports.export', args: [resultId, format] });
+      return this.exportFailure ? Promise.reject(this.exportFailure) : Promise.resolve({ files: [`/tmp/${resultId}.${format}`] });
+    },
   };
 
   private command(name: string, args: unknown[]): Promise<void> {

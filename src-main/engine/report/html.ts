@@ -11,7 +11,7 @@ import {
 } from '../../../src-shared/result.js';
 import { socketOptionDescriptors } from '../../../src-shared/socket-options.js';
 import { formatBytes, formatMbitPerSecond, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
-import { type NamedResult, compareResults } from './comparison.js';
+import { type NamedResult, compareResults } from '../../../src-shared/comparison.js';
 
 /**
  * A run as one self-contained HTML page: no scripts, no external resources (a strict CSP says so),

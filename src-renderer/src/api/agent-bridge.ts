@@ -14,11 +14,15 @@ import {
   type StartedRun,
   type Unsubscribe,
 } from '../../../src-shared/api.js';
-import { agentServerMessageSchema, decodeBatch, type WireBatch } from '../../../src-shared/agent-protocol.js';
+import { agentServerMessageSchema, decodeBatch, fromBase64, toBase64, type WireBatch } from '../../../src-shared/agent-protocol.js';
+import { maxResultGzipBase64Chars, type ExportedReport, type OpenedResult, type ReportFormat } from '../../../src-shared/report-export.js';
+import { resultSchema } from '../../../src-shared/result.js';
+import { describeIssues } from '../../../src-shared/validation.js';
 import type { CommandTarget, LiveBatch, RunProgress } from '../../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../../src-shared/result.js';
 import type { SocketOptions } from '../../../src-shared/socket-options.js';
 import { ApiCallError } from './errors.js';
+import { browserFiles, type BrowserFiles } from './browser-files.js';
 
 type Returns<N extends ApiCallName> = z.output<(typeof apiCalls)[N]['returns']>;
 type EventPayload<N extends ApiEventName> = z.output<(typeof apiEvents)[N]>;
@@ -62,6 +66,7 @@ export class AgentBridge implements SockscopeApi {
     private readonly url: string,
     private readonly createSocket: SocketFactory = (address) => new WebSocket(address),
     private readonly onProtocolError: (message: string) => void = (message) => console.warn(`sockscope agent: ${message}`),
+    private readonly files: BrowserFiles = browserFiles,
   ) {}
 
   readonly app = {
@@ -105,6 +110,39 @@ export class AgentBridge implements SockscopeApi {
     },
     setOption: async (runId: string, target: CommandTarget, options: SocketOptions): Promise<void> => {
       await this.call('connections.setOption', runId, target, options);
+    },
+  };
+
+  readonly results = {
+    /** The browser picks the file and sends it gzipped; the agent validates it and keeps it for reports. */
+    open: async (): Promise<OpenedResult | null> => {
+      const file = await this.files.pick('.json,application/json');
+      if (file === null) return null;
+      const gzipBase64 = toBase64(await this.files.gzip(file));
+      if (gzipBase64.length > maxResultGzipBase64Chars) {
+        throw new ApiCallError({
+          code: 'EFBIG',
+          message: `the result ${file.name} is too large to send to the agent (${(file.size / (1024 * 1024)).toFixed(1)} MiB, ${(gzipBase64.length / (1024 * 1024)).toFixed(1)} MiB gzipped; at most ${(maxResultGzipBase64Chars / (1024 * 1024)).toFixed(1)} MiB): make a report of it with "sockscope report" on the command line`,
+        });
+      }
+      const opened = await this.call('results.load', { name: file.name.slice(0, 255) || 'result.json', gzipBase64 });
+      const result = resultSchema.safeParse(opened.result);
+      if (!result.success) {
+        const problem = describeIssues(result.error)[0];
+        throw new ApiCallError({ code: 'EPROTO', message: `the agent's answer to results.load is malformed${problem ? ` at result.${problem.path}` : ''}` });
+      }
+      return { ...opened, result: result.data };
+    },
+  };
+
+  readonly reports = {
+    /** The agent sends the report's file (CSV files as one zip); the browser downloads it. */
+    export: async (resultId: string, format: ReportFormat): Promise<ExportedReport | null> => {
+      const delivery = await this.call('reports.export', resultId, format);
+      if (delivery === null) return null;
+      if (delivery.kind !== 'download') throw new ApiCallError({ code: 'EPROTO', message: 'the agent saved a report instead of sending it' });
+      for (const file of delivery.files) this.files.download(file.name, file.mediaType, fromBase64(file.base64));
+      return { files: delivery.files.map((file) => file.name) };
     },
   };
 

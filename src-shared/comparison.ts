@@ -1,10 +1,11 @@
-import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
-import { formatMbitPerSecond, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
+import type { EndpointResult, RunResult } from './result.js';
+import { formatMbitPerSecond, formatMicrosAsMillisShort } from './units.js';
 
 /**
  * Results side by side, as data: per endpoint id a row per figure and a cell per result, each cell
  * after the first with its change against the first result. The terminal table
- * (src-main/cli/compare-text.ts) and the HTML page (compare-html.ts) both draw this.
+ * (src-main/cli/compare-text.ts), the HTML page (src-main/engine/report/html.ts) and the
+ * renderer's Compare view all draw this one model.
  */
 
 /** One result to compare, under the name its column is headed with (usually the file name). */

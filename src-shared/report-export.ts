@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { RunResult } from './result.js';
+
+/**
+ * The contract of the Reports and Compare views: results kept by the API service under an id (a
+ * finished run's id, or one given to a file the user opened), and the report files made from
+ * them on the Node side. On the desktop main asks where and writes the files; to a browser the
+ * agent sends them back to download.
+ */
+
+export const resultIdSchema = z.string().min(1).max(64);
+
+export const reportFormats = ['html', 'csv', 'pcapng'] as const;
+export const reportFormatSchema = z.enum(reportFormats);
+export type ReportFormat = z.infer<typeof reportFormatSchema>;
+
+/** The largest result the service reads, as JSON text: the file on the desktop, the text after gunzip from a browser. */
+export const maxResultTextBytes = 128 * 1024 * 1024;
+
+/**
+ * The largest gzip of a result a browser sends, in base64 characters: it travels in one WebSocket
+ * frame, and the agent takes frames of at most 4 MiB.
+ */
+export const maxResultGzipBase64Chars = 4 * 1024 * 1024 - 64 * 1024;
+
+/** A result kept by the service; `result` is validated by whoever receives it. */
+export const openedResultSchema = z.strictObject({
+  resultId: resultIdSchema,
+  /** The file name, or the scenario's name for a run. */
+  name: z.string().min(1).max(4096),
+  result: z.unknown(),
+});
+export type OpenedResultMessage = z.infer<typeof openedResultSchema>;
+export interface OpenedResult {
+  resultId: string;
+  name: string;
+  result: RunResult;
+}
+
+/** A result file as a browser sends it to the agent: its name and its text, gzipped, in base64. */
+export const resultUploadSchema = z.strictObject({
+  name: z.string().min(1).max(255),
+  gzipBase64: z
+    .string()
+    .min(1)
+    .max(maxResultGzipBase64Chars, `a gzipped result of at most ${maxResultGzipBase64Chars} base64 characters fits in one message to the agent`)
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
+});
+export type ResultUpload = z.infer<typeof resultUploadSchema>;
+
+/** One file of a report to download. */
+export const reportDownloadSchema = z.strictObject({
+  name: z.string().min(1).max(255),
+  mediaType: z.string().min(1).max(100),
+  base64: z.string(),
+});
+export type ReportDownload = z.infer<typeof reportDownloadSchema>;
+
+/** How a report reached the user: written by main where the user chose, or sent back for the browser to download. */
+export const reportDeliverySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('saved'), paths: z.array(z.string().min(1)).min(1) }),
+  z.strictObject({ kind: z.literal('download'), files: z.array(reportDownloadSchema).min(1) }),
+]);
+export type ReportDelivery = z.infer<typeof reportDeliverySchema>;
+
+/** What the renderer learns of an export: the paths written, or the names of the downloads. */
+export interface ExportedReport {
+  files: string[];
+}
+
+/** The start of every file name of a result's exports: the scenario's name and the run's start, safe on every system. */
+export function resultBaseName(result: Pick<RunResult, 'profile' | 'startedAt'>): string {
+  const name = result.profile.name.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'run';
+  const started = result.startedAt.replace(/[:.]/g, '-').replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 40);
+  return `sockscope-${name}-${started}`;
+}
