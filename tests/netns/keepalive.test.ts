@@ -3,12 +3,13 @@
 // Keepalive detects the dead peer after idle + interval × count seconds of silence; without it
 // the connection stays ESTABLISHED, half-open, for as long as nobody writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineHostClient, type RemoteRun } from '../../src-main/engine/host-client.js';
+import type { RemoteRun } from '../../src-main/engine/host-client.js';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, RunResult } from '../../src-shared/result.js';
 import { endpointOf, profileOf } from '../helpers/profiles.js';
 import { LiveWatch } from './live-watch.js';
 import { NetnsPair, netnsUnavailableReason } from './netns-pair.js';
+import { portOf, TwoHosts } from './two-hosts.js';
 
 const keepAlive = { idleS: 1, intervalS: 1, count: 3 };
 const keepAliveDetectionMs = (keepAlive.idleS + keepAlive.intervalS * keepAlive.count) * 1000;
@@ -18,28 +19,22 @@ const unavailable = await netnsUnavailableReason();
 if (unavailable) console.warn(`tests/netns skipped: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop rule (two network namespaces)', () => {
-  let pair: NetnsPair;
-  const hosts: EngineHostClient[] = [];
+  let hosts: TwoHosts | undefined;
   let serverResult: RunResult;
   let clientResult: RunResult;
   let dropAtMs: number;
   let droppedPackets: number;
 
   beforeAll(async () => {
-    pair = await NetnsPair.create();
-    const serverHost = await EngineHostClient.spawn({ launcher: pair.launcher('server') });
-    hosts.push(serverHost);
-    const clientHost = await EngineHostClient.spawn({ launcher: pair.launcher('client') });
-    hosts.push(clientHost);
-
-    const server = await serverHost.start(
+    hosts = await TwoHosts.create();
+    const { pair } = hosts;
+    const server = await hosts.server.start(
       profileOf(
         [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: NetnsPair.addresses.server, port: 0 }, workload: { kind: 'manual' } }],
         { durationMs: 30_000, sampleEveryMs: 100 },
       ),
     );
-    const port = Number(server.listen[0]!.split(':').at(-1));
-    const connect = { host: NetnsPair.addresses.server, port };
+    const connect = { host: NetnsPair.addresses.server, port: portOf(server.listen) };
     const clients: EndpointInput[] = [
       ...keepAliveModels.map((model): EndpointInput => ({
         id: `keepalive-${model}`, role: 'client', transport: 'tcp', model, connect, options: { keepAlive }, workload: { kind: 'manual' },
@@ -47,7 +42,7 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
       { id: 'no-keepalive', role: 'client', transport: 'tcp', model: 'epoll', connect, options: { keepAlive: null }, workload: { kind: 'manual' } },
     ];
     const watch = new LiveWatch();
-    const client: RemoteRun = await clientHost.start(profileOf(clients, { durationMs: 30_000, sampleEveryMs: 100 }), { onBatch: watch.onBatch });
+    const client: RemoteRun = await hosts.client.start(profileOf(clients, { durationMs: 30_000, sampleEveryMs: 100 }), { onBatch: watch.onBatch });
     const opened = () => clients.every((_, index) => watch.eventsOf(index, 'open').length === 1);
     await watch.until(opened, 'every client connection to open', 10_000);
 
@@ -67,8 +62,7 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
   }, 60_000);
 
   afterAll(async () => {
-    for (const host of hosts) host.close();
-    await pair?.remove();
+    await hosts?.remove();
   });
 
   const onlyConnection = (result: RunResult, endpointId: string): ConnectionResult => {
