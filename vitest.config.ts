@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     maxWorkers: 2,
     projects: [
-      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/renderer/**', 'tests/e2e/**', 'tests/netns/**'], sequence: { groupOrder: 0 } } },
+      { test: { ...shared, name: 'main', include: ['tests/**/*.test.ts'], exclude: ['tests/soak/**', 'tests/scale/**', 'tests/renderer/**', 'tests/e2e/**', 'tests/netns/**'], sequence: { groupOrder: 0 } } },
       // Renderer unit tests mount single-file components, so they need the Vue plugin.
       { plugins: [vue()], test: { ...shared, name: 'renderer', include: ['tests/renderer/**/*.test.ts'], sequence: { groupOrder: 0 } } },
       // Two network namespaces per file, made and removed by the test (root, iproute2, nftables);
@@ -19,7 +19,10 @@ export default defineConfig({
       // The browser tests measure latency and frame times through a real page: they run after the
       // socket suites, not beside them.
       { test: { ...shared, name: 'e2e', include: ['tests/e2e/**/*.test.ts'], sequence: { groupOrder: 1 } } },
-      { test: { ...shared, name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 2 } } },
+      // Ten thousand connections load the whole machine for a while: after the timing-sensitive
+      // suites, before the soak test.
+      { test: { ...shared, name: 'scale', include: ['tests/scale/**/*.test.ts'], sequence: { groupOrder: 2 } } },
+      { test: { ...shared, name: 'soak', include: ['tests/soak/**/*.test.ts'], sequence: { groupOrder: 3 } } },
     ],
   },
 });

@@ -32,12 +32,42 @@ export const liveCountersSchema = z.strictObject({
 
 export const liveLatencySchema = z.strictObject({ count, p50: count, p90: count, p99: count, max: count, mean: count });
 
+/** One sampler pass over every open connection of an endpoint (src-main/native/src/engine.h). */
+export const liveAggregateSchema = z.strictObject({
+  connections: count,
+  connectionsExchanged: count,
+  seriesConnections: count,
+  appSendQueueBytes: count,
+  appSendQueueMaxBytes: count,
+  kernelFigures: count,
+  kernelFiguresMaxAgeUs: count,
+  kernelSendQueueBytes: count,
+  kernelSendQueueMaxBytes: count,
+  kernelRecvQueueBytes: count,
+  kernelRecvQueueMaxBytes: count,
+  rttMeanUs: count,
+  rttMaxUs: count,
+  tcpStates: z.array(count).max(16).describe('connections per tcpi_state index'),
+});
+
 export const liveEndpointSchema = z.strictObject({
   counters: liveCountersSchema,
   latencyUs: liveLatencySchema.nullable(),
   errors: z.array(z.strictObject({ code: z.string(), message: z.string(), count })),
   applied: appliedSocketOptionsSchema.nullable(),
   connectionsWithoutSeries: count,
+  aggregate: liveAggregateSchema.optional(),
+});
+
+/** What the engine's process and its sampler cost, measured in the pass that made the batch. */
+export const liveEngineFiguresSchema = z.strictObject({
+  residentBytes: count,
+  threads: count,
+  samplerPassUs: count,
+  samplerPassCpuUs: count,
+  connectionsVisited: count,
+  kernelReads: count,
+  descriptors: z.strictObject({ needed: count, softBefore: count, soft: count, hard: count }),
 });
 
 const nullableCount = count.nullable();
@@ -123,6 +153,7 @@ export const liveBatchSchema = z.strictObject({
   final: z.boolean(),
   eventsDropped: count,
   notices: z.array(z.string()),
+  engine: liveEngineFiguresSchema.optional(),
   endpoints: z.array(liveEndpointSchema),
   samples: z.array(liveSampleSchema),
   events: z.array(liveEventSchema),
@@ -133,6 +164,8 @@ export type LiveBatch = z.infer<typeof liveBatchSchema>;
 export type LiveSample = z.infer<typeof liveSampleSchema>;
 export type LiveEvent = z.infer<typeof liveEventSchema>;
 export type LiveEndpoint = z.infer<typeof liveEndpointSchema>;
+export type LiveAggregate = z.infer<typeof liveAggregateSchema>;
+export type LiveEngineFigures = z.infer<typeof liveEngineFiguresSchema>;
 export type LiveCapture = z.infer<typeof liveCaptureSchema>;
 
 export const runProgressSchema = z.strictObject({

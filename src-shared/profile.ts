@@ -122,7 +122,7 @@ export const captureSettingsSchema = z.strictObject({
 });
 
 export const limitsSchema = z.strictObject({
-  seriesConnections: z.int().min(0).max(10000).default(64).describe('connections that keep a sampled series; the rest are aggregated per endpoint'),
+  seriesConnections: z.int().min(0).max(10000).default(64).describe('connections of each endpoint that keep a sampled series (the first ones, by index); the rest are aggregated per endpoint'),
   maxSamplesPerConnection: z.int().min(10).max(1_000_000).default(6000).describe('samples kept per connection (a ring)'),
   maxEventsPerConnection: z.int().min(10).max(100000).default(1000).describe('events kept per connection (a ring)'),
 });

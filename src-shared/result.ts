@@ -117,6 +117,47 @@ export const connectionResultSchema = z.strictObject({
 });
 export type ConnectionResult = z.infer<typeof connectionResultSchema>;
 
+/** Every open connection of an endpoint in the sampler's last pass before the run ended. */
+export const endpointAggregateSchema = z.strictObject({
+  atMs: z.number().describe('when the pass ran'),
+  connections: z.number().describe('open connections in the pass'),
+  connectionsPeak: z.number().describe('the most open connections any pass saw'),
+  connectionsExchanged: z.number().describe('open connections that had read and written bytes'),
+  seriesConnections: z.number().describe('open connections with a sampled series: the first limits.seriesConnections of the endpoint, by index'),
+  appSendQueueBytes: z.number(),
+  appSendQueueMaxBytes: z.number().describe('the largest on one connection'),
+  kernelFigures: z.number().describe('connections whose kernel figures are in the sums; the sampler refreshes a bounded number per pass'),
+  kernelFiguresMaxAgeMs: z.number().describe('age of the oldest kernel figure in the sums'),
+  kernelSendQueueBytes: z.number(),
+  kernelSendQueueMaxBytes: z.number(),
+  kernelRecvQueueBytes: z.number(),
+  kernelRecvQueueMaxBytes: z.number(),
+  rttMeanUs: z.number(),
+  rttMaxUs: z.number(),
+  tcpStates: z.partialRecord(z.enum(tcpStates), z.number()).describe('connections per TCP state; states with none are left out'),
+});
+export type EndpointAggregate = z.infer<typeof endpointAggregateSchema>;
+
+const meanMaxSchema = z.strictObject({ mean: z.number(), max: z.number() });
+
+/** The engine's own cost: its process and its sampler. */
+export const engineFiguresSchema = z.strictObject({
+  peakResidentBytes: z.number().describe('resident memory of the engine\'s process (VmRSS), the most seen'),
+  peakThreads: z.number().describe('threads of the engine\'s process, the most seen'),
+  samplerPasses: z.number(),
+  samplerPassUs: meanMaxSchema.describe('wall time of a sampler pass; includes time the thread waited for a CPU'),
+  samplerPassCpuUs: meanMaxSchema.describe('CPU time of a sampler pass'),
+  samplerCpuUsPerConnection: z.number().describe('CPU time of a pass per connection visited, over the passes that visited any'),
+  peakConnectionsVisited: z.number(),
+  descriptors: z.strictObject({
+    needed: z.number().describe('descriptors the run was expected to hold, with a margin'),
+    softBefore: z.number().describe('RLIMIT_NOFILE soft limit when the run started'),
+    soft: z.number().describe('the soft limit after the engine raised it'),
+    hard: z.number(),
+  }),
+});
+export type EngineFigures = z.infer<typeof engineFiguresSchema>;
+
 export const endpointResultSchema = z.strictObject({
   id: z.string(),
   role: z.enum(['server', 'client']),
@@ -135,6 +176,7 @@ export const endpointResultSchema = z.strictObject({
   }),
   connections: z.array(connectionResultSchema),
   connectionsWithoutSeries: z.number().describe('connections past limits.seriesConnections: counted, not sampled one by one'),
+  aggregate: endpointAggregateSchema.optional().describe('all open connections together, as the sampler last saw them'),
   errors: z.array(errorValueSchema),
 });
 export type EndpointResult = z.infer<typeof endpointResultSchema>;
@@ -171,5 +213,6 @@ export const resultSchema = z.strictObject({
     maxEntries: z.number(),
   }),
   limitsHit: z.array(z.string()).describe('every bound that was reached during the run, in words'),
+  engine: engineFiguresSchema.optional(),
 });
 export type RunResult = z.infer<typeof resultSchema>;

@@ -8,6 +8,7 @@ import {
   type RunResult,
 } from '../../src-shared/result.js';
 import type { RunProgress } from '../../src-shared/engine-protocol.js';
+import { AggregateRecorder } from './aggregate-recorder.js';
 import { CaptureStore } from './capture-store.js';
 import type { NativeBatch, NativeEndpointSnapshot, NativeEvent, NativeSample } from './native-engine.js';
 import { Ring } from './ring.js';
@@ -42,6 +43,7 @@ export class RunRecorder {
   private listen: (string | null)[] = [];
   private lastAtUs = 0;
   private readonly peakThreads: number[] = [];
+  private readonly aggregates = new AggregateRecorder();
 
   constructor(private readonly profile: Profile) {
     this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
@@ -57,7 +59,9 @@ export class RunRecorder {
     // The final snapshot comes after every thread has ended; the result reports the peak.
     batch.endpoints.forEach((snapshot, index) => {
       this.peakThreads[index] = Math.max(this.peakThreads[index] ?? 0, snapshot.counters.threads);
+      this.aggregates.addEndpoint(index, snapshot.aggregate, batch.atUs, batch.final);
     });
+    this.aggregates.addEngine(batch.engine);
     this.eventsDropped += batch.eventsDropped;
     for (const notice of batch.notices) this.notices.add(notice);
     for (const event of batch.events) this.addEvent(event);
@@ -167,6 +171,7 @@ export class RunRecorder {
         throughput: { bytesIn, bytesOut, bitsPerSecondIn: (bytesIn * 8) / seconds, bitsPerSecondOut: (bytesOut * 8) / seconds },
         connections,
         connectionsWithoutSeries: snapshot?.connectionsWithoutSeries ?? 0,
+        ...optional('aggregate', this.aggregates.endpoint(index)),
         errors: (snapshot?.errors ?? []).map((error) => ({ code: error.code, message: error.message, count: error.count })),
       };
     });
@@ -181,6 +186,7 @@ export class RunRecorder {
       endpoints,
       capture: { entries: this.capture.entries(endpointIds), dropped: this.capture.dropped, maxEntries: this.capture.capacity },
       limitsHit: this.limitsHit(endpoints),
+      ...optional('engine', this.aggregates.engine()),
     };
   }
 
@@ -212,8 +218,10 @@ export class RunRecorder {
     }
     for (const endpoint of endpoints) {
       if (endpoint.connectionsWithoutSeries > 0) {
+        const kept = this.profile.limits.seriesConnections;
+        const which = kept === 0 ? 'none kept one' : kept === 1 ? 'index 0 kept one' : `indexes 0-${kept - 1} kept one`;
         hits.push(
-          `${endpoint.id}: ${endpoint.connectionsWithoutSeries} connections had no sampled series (limits.seriesConnections = ${this.profile.limits.seriesConnections})`,
+          `${endpoint.id}: ${endpoint.connectionsWithoutSeries} connections had no sampled series and are in the endpoint's aggregate; ${which} (limits.seriesConnections = ${kept})`,
         );
       }
       const samplesDropped = endpoint.connections.reduce((sum, connection) => sum + connection.samplesDropped, 0);
@@ -227,6 +235,11 @@ export class RunRecorder {
     }
     return hits;
   }
+}
+
+/** `{ key: value }` when there is a value, else nothing, for spreading into a strict object. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function stateName(state: number | undefined): (typeof tcpStates)[number] {

@@ -196,7 +196,7 @@ function profileSection(result: RunResult): string {
     ['duration', escapeHtml(formatMs(profile.durationMs))],
     ['sampled every', escapeHtml(`${profile.sampleEveryMs} ms`)],
     ['capture', escapeHtml(profile.capture.enabled ? `${profile.capture.maxEntries} entries, first ${profile.capture.previewBytes} bytes each` : 'off')],
-    ['limits', escapeHtml(`series for ${profile.limits.seriesConnections} connections, ${profile.limits.maxSamplesPerConnection} samples and ${profile.limits.maxEventsPerConnection} events each`)],
+    ['limits', escapeHtml(`series for the first ${profile.limits.seriesConnections} connections of each endpoint, ${profile.limits.maxSamplesPerConnection} samples and ${profile.limits.maxEventsPerConnection} events each`)],
   ]);
   const endpointRows = profile.endpoints.map((spec) => [
     code(spec.id),

@@ -3,6 +3,7 @@
 // profile already; the checks here keep a wrong call from reaching the engine at all.
 #include <napi.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 
@@ -281,6 +282,44 @@ Napi::Object tcpToJs(Napi::Env env, const TcpInfoSample& t) {
   return o;
 }
 
+Napi::Object aggregateToJs(Napi::Env env, const EndpointAggregate& a, int64_t batchAtUs) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("connections", static_cast<double>(a.connections));
+  o.Set("connectionsExchanged", static_cast<double>(a.connectionsExchanged));
+  o.Set("seriesConnections", static_cast<double>(a.seriesConnections));
+  o.Set("appSendQueueBytes", static_cast<double>(a.appSendQueueBytes));
+  o.Set("appSendQueueMaxBytes", static_cast<double>(a.appSendQueueMaxBytes));
+  o.Set("kernelFigures", static_cast<double>(a.kernelFigures));
+  o.Set("kernelFiguresMaxAgeUs", a.kernelFigures ? static_cast<double>(std::max<int64_t>(0, batchAtUs - a.kernelFiguresOldestUs)) : 0.0);
+  o.Set("kernelSendQueueBytes", static_cast<double>(a.kernelSendQueueBytes));
+  o.Set("kernelSendQueueMaxBytes", static_cast<double>(a.kernelSendQueueMaxBytes));
+  o.Set("kernelRecvQueueBytes", static_cast<double>(a.kernelRecvQueueBytes));
+  o.Set("kernelRecvQueueMaxBytes", static_cast<double>(a.kernelRecvQueueMaxBytes));
+  o.Set("rttMeanUs", a.rttCount ? static_cast<double>(a.rttSumUs) / static_cast<double>(a.rttCount) : 0.0);
+  o.Set("rttMaxUs", static_cast<double>(a.rttMaxUs));
+  Napi::Array states = Napi::Array::New(env, a.tcpStates.size());
+  for (size_t i = 0; i < a.tcpStates.size(); ++i) states.Set(i, static_cast<double>(a.tcpStates[i]));
+  o.Set("tcpStates", states);
+  return o;
+}
+
+Napi::Object engineFiguresToJs(Napi::Env env, const EngineFigures& f) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("residentBytes", static_cast<double>(f.residentBytes));
+  o.Set("threads", static_cast<double>(f.threads));
+  o.Set("samplerPassUs", static_cast<double>(f.samplerPassUs));
+  o.Set("samplerPassCpuUs", static_cast<double>(f.samplerPassCpuUs));
+  o.Set("connectionsVisited", static_cast<double>(f.connectionsVisited));
+  o.Set("kernelReads", static_cast<double>(f.kernelReads));
+  Napi::Object descriptors = Napi::Object::New(env);
+  descriptors.Set("needed", static_cast<double>(f.descriptors.neededDescriptors));
+  descriptors.Set("softBefore", static_cast<double>(f.descriptors.softBefore));
+  descriptors.Set("soft", static_cast<double>(f.descriptors.soft));
+  descriptors.Set("hard", static_cast<double>(f.descriptors.hard));
+  o.Set("descriptors", descriptors);
+  return o;
+}
+
 Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("sequence", static_cast<double>(batch.sequence));
@@ -290,6 +329,7 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
   Napi::Array notices = Napi::Array::New(env, batch.notices.size());
   for (size_t i = 0; i < batch.notices.size(); ++i) notices.Set(i, batch.notices[i]);
   o.Set("notices", notices);
+  o.Set("engine", engineFiguresToJs(env, batch.engine));
 
   Napi::Array endpoints = Napi::Array::New(env, batch.endpoints.size());
   for (size_t i = 0; i < batch.endpoints.size(); ++i) {
@@ -320,6 +360,7 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     e.Set("errors", errors);
     e.Set("applied", snapshot.haveApplied ? Napi::Value(appliedToJs(env, snapshot.applied)) : env.Null());
     e.Set("connectionsWithoutSeries", static_cast<double>(snapshot.connectionsWithoutSeries));
+    e.Set("aggregate", aggregateToJs(env, snapshot.aggregate, batch.atUs));
     endpoints.Set(i, e);
   }
   o.Set("endpoints", endpoints);

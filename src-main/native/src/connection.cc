@@ -353,4 +353,22 @@ bool Connection::sample(ConnectionSample* out) {
   return true;
 }
 
+bool Connection::sampleKernel(KernelBrief* out) {
+  std::lock_guard<std::mutex> lock(fdGuard_);
+  if (closed_) return false;
+  const QueueSample queues = readQueues(fd_, tcp());
+  out->sendQueueBytes = static_cast<uint64_t>(std::max(0, queues.sendQueueBytes.value_or(0)));
+  out->recvQueueBytes = static_cast<uint64_t>(std::max(0, queues.recvQueueBytes.value_or(0)));
+  TcpInfoSample info;
+  if (tcp() && readTcpInfo(fd_, &info)) {
+    out->tcpState = info.state;
+    out->rttUs = info.rttUs;
+  } else {
+    out->tcpState = -1;
+    out->rttUs = 0;
+  }
+  out->atUs = engine_.nowUs();
+  return true;
+}
+
 }  // namespace sockscope

@@ -39,6 +39,14 @@ class Waker {
   virtual void wake(Connection& connection) = 0;
 };
 
+// The few kernel figures the sampler aggregates per endpoint, read without reporting events.
+struct KernelBrief {
+  int64_t atUs = 0;  // when read; 0 = never
+  int tcpState = -1;  // -1 for UDP
+  uint64_t sendQueueBytes = 0, recvQueueBytes = 0;
+  uint32_t rttUs = 0;
+};
+
 struct ConnectionSample {
   int64_t atUs = 0;
   uint64_t bytesIn = 0, bytesOut = 0, appSendQueueBytes = 0;
@@ -92,8 +100,14 @@ class Connection {
   void setWaker(Waker* waker) { waker_.store(waker, std::memory_order_release); }
   // False once the connection is closed.
   bool sample(ConnectionSample* out);
+  // Kernel queues and TCP state without events; false once the connection is closed.
+  bool sampleKernel(KernelBrief* out);
+  // The latest sampleKernel() figures, kept here so a pass need not read every socket; only the
+  // sampler thread touches it.
+  KernelBrief lastKernel;
   uint64_t bytesIn() const { return bytesIn_.load(std::memory_order_relaxed); }
   uint64_t bytesOut() const { return bytesOut_.load(std::memory_order_relaxed); }
+  uint64_t appSendQueueBytes() const { return appSendQueueBytes_.load(std::memory_order_relaxed); }
 
   // ---- for workloads (owner thread) ----
   void enqueue(std::shared_ptr<const std::vector<uint8_t>> data, bool ownWrite = false,

@@ -6,12 +6,19 @@
 #include <chrono>
 
 #include "clock.h"
+#include "process_figures.h"
 
 namespace sockscope {
 namespace {
 
 // Events waiting for the next batch; past this many they are counted, not kept.
 constexpr size_t kMaxPendingEvents = 100000;
+// Connections without a series whose kernel figures one sampler pass refreshes. Each read is a
+// few system calls; this keeps a pass over 20,000 connections to a few milliseconds, and every
+// connection is still refreshed within a few passes.
+constexpr uint64_t kKernelReadsPerPass = 1024;
+// Descriptors kept free beyond the run's sockets: Node's own, the addon's, a listener's retry.
+constexpr uint64_t kDescriptorReserve = 64;
 
 std::unique_ptr<IoModel> createModel(ModelKind kind, EngineServices& engine, EndpointRuntime& endpoint) {
   switch (kind) {
@@ -58,6 +65,40 @@ CounterValues readCounters(const EndpointCounters& c) {
   return v;
 }
 
+void addToAggregate(EndpointAggregate* aggregate, const Connection& connection) {
+  ++aggregate->connections;
+  if (connection.bytesIn() > 0 && connection.bytesOut() > 0) ++aggregate->connectionsExchanged;
+  const uint64_t appQueued = connection.appSendQueueBytes();
+  aggregate->appSendQueueBytes += appQueued;
+  aggregate->appSendQueueMaxBytes = std::max(aggregate->appSendQueueMaxBytes, appQueued);
+  const KernelBrief& kernel = connection.lastKernel;
+  if (kernel.atUs == 0) return;
+  if (aggregate->kernelFigures == 0 || kernel.atUs < aggregate->kernelFiguresOldestUs) aggregate->kernelFiguresOldestUs = kernel.atUs;
+  ++aggregate->kernelFigures;
+  aggregate->kernelSendQueueBytes += kernel.sendQueueBytes;
+  aggregate->kernelSendQueueMaxBytes = std::max(aggregate->kernelSendQueueMaxBytes, kernel.sendQueueBytes);
+  aggregate->kernelRecvQueueBytes += kernel.recvQueueBytes;
+  aggregate->kernelRecvQueueMaxBytes = std::max(aggregate->kernelRecvQueueMaxBytes, kernel.recvQueueBytes);
+  if (kernel.tcpState >= 0 && static_cast<size_t>(kernel.tcpState) < aggregate->tcpStates.size()) {
+    ++aggregate->tcpStates[static_cast<size_t>(kernel.tcpState)];
+    if (kernel.rttUs > 0) {
+      aggregate->rttSumUs += kernel.rttUs;
+      aggregate->rttMaxUs = std::max<uint64_t>(aggregate->rttMaxUs, kernel.rttUs);
+      ++aggregate->rttCount;
+    }
+  }
+}
+
+KernelBrief briefOf(const ConnectionSample& sample) {
+  KernelBrief brief;
+  brief.atUs = sample.atUs;
+  brief.sendQueueBytes = static_cast<uint64_t>(std::max(0, sample.queues.sendQueueBytes.value_or(0)));
+  brief.recvQueueBytes = static_cast<uint64_t>(std::max(0, sample.queues.recvQueueBytes.value_or(0)));
+  brief.tcpState = sample.haveTcp ? sample.tcp.state : -1;
+  brief.rttUs = sample.haveTcp ? sample.tcp.rttUs : 0;
+  return brief;
+}
+
 }  // namespace
 
 Engine::Engine(EngineConfig config, BatchSink sink, SinkReady ready)
@@ -74,6 +115,9 @@ int64_t Engine::nowUs() const { return monotonicNowUs() - originUs_; }
 Status Engine::start() {
   if (started_.exchange(true)) return Status::fail("EALREADY", "the engine was already started");
   originUs_ = monotonicNowUs();
+  const uint64_t runDescriptors = descriptorsForSockets();
+  descriptors_ = raiseDescriptorLimit(openDescriptorCount() + runDescriptors + kDescriptorReserve);
+  descriptorShortfall_ = describeShortfall(descriptors_, runDescriptors);
   for (size_t i = 0; i < config_.endpoints.size(); ++i) {
     endpoints_.push_back(std::make_unique<EndpointRuntime>(static_cast<int>(i), config_.endpoints[i]));
     models_.push_back(createModel(config_.endpoints[i].model, *this, *endpoints_.back()));
@@ -109,6 +153,26 @@ Status Engine::start() {
   }
   sampler_ = std::thread([this] { samplerLoop(); });
   return Status::success();
+}
+
+uint64_t Engine::descriptorsForSockets() const {
+  uint64_t total = 0;
+  for (size_t i = 0; i < config_.endpoints.size(); ++i) {
+    const EndpointSpec& spec = config_.endpoints[i];
+    // A reactor thread holds its poller and its wake-up descriptor.
+    total += 2 * static_cast<uint64_t>(std::max(spec.threads, 1));
+    if (spec.role == Role::Client) {
+      total += static_cast<uint64_t>(spec.connections);
+      continue;
+    }
+    total += 1;  // the listener, or the UDP socket
+    if (spec.transport != Transport::Tcp) continue;
+    // The accepted side of every client of this profile that connects here.
+    for (const EndpointSpec& client : config_.endpoints) {
+      if (client.role == Role::Client && client.connectEndpoint == static_cast<int>(i)) total += static_cast<uint64_t>(client.connections);
+    }
+  }
+  return total;
 }
 
 std::vector<std::string> Engine::boundAddresses() const {
@@ -153,8 +217,8 @@ std::shared_ptr<Connection> Engine::adopt(EndpointRuntime& endpoint, int fd) {
   endpoint.counters.connectionsOpen.fetch_add(1, std::memory_order_relaxed);
   endpoint.counters.connectionsTotal.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(registryMutex_);
-  // The first connections of the run keep a sampled series; the rest are only counted.
-  const bool series = id <= config_.seriesConnections;
+  // The first connections of each endpoint keep a sampled series; the rest are aggregated.
+  const bool series = static_cast<uint32_t>(index) < config_.seriesConnections;
   if (!series) ++seriesLessCounts_[static_cast<size_t>(endpoint.index)];
   registry_[id] = Registered{connection, series};
   return connection;
@@ -233,25 +297,8 @@ void Engine::deliver(bool final) {
   EngineBatch batch;
   batch.sequence = ++sequence_;
   batch.final = final;
-  std::vector<std::pair<std::shared_ptr<Connection>, bool>> connections;
-  {
-    std::lock_guard<std::mutex> lock(registryMutex_);
-    for (auto& [id, registered] : registry_) {
-      if (registered.series) connections.emplace_back(registered.connection, true);
-    }
-    for (size_t i = 0; i < endpoints_.size(); ++i) {
-      EndpointSnapshot snapshot;
-      snapshot.connectionsWithoutSeries = seriesLessCounts_[i];
-      batch.endpoints.push_back(std::move(snapshot));
-    }
-  }
-  for (auto& [connection, series] : connections) {
-    SampleRecord record;
-    record.connectionId = connection->id;
-    record.endpoint = connection->endpoint.index;
-    record.index = connection->index;
-    if (connection->sample(&record.sample)) batch.samples.push_back(std::move(record));
-  }
+  for (size_t i = 0; i < endpoints_.size(); ++i) batch.endpoints.emplace_back();
+  sampleConnections(&batch);
   batch.atUs = nowUs();
   for (size_t i = 0; i < endpoints_.size(); ++i) {
     EndpointRuntime& endpoint = *endpoints_[i];
@@ -276,8 +323,57 @@ void Engine::deliver(bool final) {
     batch.notices.push_back("sample intervals were skipped while the JavaScript thread was behind");
     skippedBatches_ = 0;
   }
+  if (!descriptorShortfall_.empty()) batch.notices.push_back(descriptorShortfall_);
   if (capture_) capture_->drain(&batch.capture);
   sink_(std::move(batch));
+}
+
+void Engine::sampleConnections(EngineBatch* batch) {
+  const int64_t passStartUs = monotonicNowUs();
+  const int64_t passStartCpuUs = threadCpuNowUs();
+  uint64_t withoutSeries = 0;
+  {
+    std::lock_guard<std::mutex> lock(registryMutex_);
+    passConnections_.clear();
+    for (auto& [id, registered] : registry_) {
+      passConnections_.emplace_back(registered.connection, registered.series);
+      if (!registered.series) ++withoutSeries;
+    }
+    for (size_t i = 0; i < endpoints_.size(); ++i) batch->endpoints[i].connectionsWithoutSeries = seriesLessCounts_[i];
+  }
+  // Connections without a series take turns by id for a kernel read: all of them every
+  // `stride` passes, at most about kKernelReadsPerPass in one.
+  const uint64_t stride = std::max<uint64_t>(1, (withoutSeries + kKernelReadsPerPass - 1) / kKernelReadsPerPass);
+  const uint64_t turn = passNumber_++ % stride;
+  uint64_t kernelReads = 0;
+  for (auto& [connection, series] : passConnections_) {
+    EndpointAggregate& aggregate = batch->endpoints[static_cast<size_t>(connection->endpoint.index)].aggregate;
+    if (series) {
+      SampleRecord record;
+      record.connectionId = connection->id;
+      record.endpoint = connection->endpoint.index;
+      record.index = connection->index;
+      if (!connection->sample(&record.sample)) continue;
+      ++kernelReads;
+      ++aggregate.seriesConnections;
+      connection->lastKernel = briefOf(record.sample);
+      batch->samples.push_back(std::move(record));
+    } else if (connection->id % stride == turn) {
+      if (!connection->sampleKernel(&connection->lastKernel)) continue;
+      ++kernelReads;
+    }
+    addToAggregate(&aggregate, *connection);
+  }
+  EngineFigures& figures = batch->engine;
+  figures.connectionsVisited = passConnections_.size();
+  figures.kernelReads = kernelReads;
+  passConnections_.clear();
+  figures.samplerPassUs = monotonicNowUs() - passStartUs;
+  figures.samplerPassCpuUs = threadCpuNowUs() - passStartCpuUs;
+  const ProcessFigures process = readProcessFigures();
+  figures.residentBytes = process.residentBytes;
+  figures.threads = process.threads;
+  figures.descriptors = descriptors_;
 }
 
 }  // namespace sockscope

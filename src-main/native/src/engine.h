@@ -2,6 +2,7 @@
 // fires scheduled actions, and the capture ring, and hands batches of samples, events and
 // capture records to a sink (the Node-API layer) a few times a second.
 #pragma once
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <functional>
@@ -15,6 +16,7 @@
 #include "capture_ring.h"
 #include "config.h"
 #include "connection.h"
+#include "descriptor_limit.h"
 #include "engine_services.h"
 #include "io_model.h"
 
@@ -26,6 +28,22 @@ struct CounterValues {
   uint64_t messages = 0, messagesLost = 0, verifyErrors = 0, datagramsOutOfOrder = 0, datagramsMissing = 0, errors = 0;
 };
 
+// One sampler pass over every open connection of an endpoint. Byte figures come from the
+// engine's own counters; kernel figures from each connection's latest kernel read, which the
+// sampler refreshes for a bounded number of connections per pass (all of them when few).
+struct EndpointAggregate {
+  uint64_t connections = 0;            // open connections the pass visited
+  uint64_t connectionsExchanged = 0;   // of those, connections that have read and written bytes
+  uint64_t seriesConnections = 0;      // of those, connections with a sampled series
+  uint64_t appSendQueueBytes = 0, appSendQueueMaxBytes = 0;
+  uint64_t kernelFigures = 0;          // connections whose kernel figures are in the sums below
+  int64_t kernelFiguresOldestUs = 0;   // engine time of the oldest kernel read in the sums
+  uint64_t kernelSendQueueBytes = 0, kernelSendQueueMaxBytes = 0;
+  uint64_t kernelRecvQueueBytes = 0, kernelRecvQueueMaxBytes = 0;
+  uint64_t rttSumUs = 0, rttMaxUs = 0, rttCount = 0;
+  std::array<uint64_t, 16> tcpStates{};  // connections per TCP state index (tcpi_state)
+};
+
 struct EndpointSnapshot {
   CounterValues counters;
   LatencySummary latency;
@@ -33,6 +51,16 @@ struct EndpointSnapshot {
   bool haveApplied = false;
   AppliedSocketOptions applied;
   uint64_t connectionsWithoutSeries = 0;
+  EndpointAggregate aggregate;
+};
+
+// The cost of the engine and of its sampler, measured in the pass that made the batch.
+struct EngineFigures {
+  uint64_t residentBytes = 0, threads = 0;  // of the whole process
+  int64_t samplerPassUs = 0;                // visiting, sampling and aggregating the connections
+  int64_t samplerPassCpuUs = 0;             // the same pass in the sampler thread's CPU time
+  uint64_t connectionsVisited = 0, kernelReads = 0;
+  DescriptorLimit descriptors;
 };
 
 struct SampleRecord {
@@ -52,6 +80,7 @@ struct EngineBatch {
   uint64_t eventsDropped = 0;
   CaptureDrain capture;
   std::vector<std::string> notices;  // limits reached and similar, in words
+  EngineFigures engine;
 };
 
 class Engine final : public EngineServices {
@@ -90,6 +119,9 @@ class Engine final : public EngineServices {
 
   void samplerLoop();
   void deliver(bool final);
+  // Samples the series connections and aggregates every open one into batch->endpoints.
+  void sampleConnections(EngineBatch* batch);
+  uint64_t descriptorsForSockets() const;
   void fireDueActions();
   std::vector<std::shared_ptr<Connection>> targetsOf(const CommandSpec& command);
 
@@ -107,6 +139,10 @@ class Engine final : public EngineServices {
   std::vector<uint64_t> seriesLessCounts_;  // per endpoint
   std::atomic<uint32_t> nextConnectionId_{1};
   std::vector<std::atomic<int>> nextIndex_;
+  std::vector<std::pair<std::shared_ptr<Connection>, bool>> passConnections_;  // reused by each pass
+  uint64_t passNumber_ = 0;
+  DescriptorLimit descriptors_;
+  std::string descriptorShortfall_;
 
   std::mutex eventsMutex_;
   std::vector<EngineEvent> events_;
