@@ -12,17 +12,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadNativeAddon } from '../src-main/engine/native-engine.js';
 import { runProfile } from '../src-main/engine/run.js';
+import { measureScale, scaleConnectionsByModel, scaleConnectionsDefault, scaleMessagesPerSecondPerConnection, scaleMethod, type ScaleResult } from './bench-scale.js';
 import { ioModels, type EndpointInput, type IoModel, type ProfileInput } from '../src-shared/profile.js';
 import type { EndpointResult, RunResult } from '../src-shared/result.js';
 
 const usage = 'Usage: node out/node/scripts/bench.js [--quick] [--models a,b]   (npm run bench)';
 const loopback = '127.0.0.1';
 const pingPongMessageBytes = 64;
-/** Connections for the connection-scale echo: select stops at FD_SETSIZE, blocking spends a thread per socket. */
-const scaleConnectionsByModel: Partial<Record<string, number>> = { blocking: 200, select: 500 };
-const scaleConnectionsDefault = 1000;
-/** Messages per second each connection of the connection-scale run offers. */
-const scaleMessagesPerSecondPerConnection = 100;
 const bytesPerGigabyte = 1e9;
 
 // ---- child processes: every one is tracked, and killed however the script ends ----
@@ -296,50 +292,6 @@ async function measurePingPong(model: IoModel, durationMs: number): Promise<Ping
   return { roundTripP50Us: latency.p50, roundTripP99Us: latency.p99, roundTrips: latency.count };
 }
 
-interface ScaleResult {
-  connections: number;
-  connectionsOpened: number;
-  offeredMessagesPerSecond: number;
-  messagesPerSecond: number;
-  messages: number;
-  roundTripP99Us: number | null;
-  /** process.cpuUsage() over the run per round trip: steadier than msg/s when other processes take the CPUs. */
-  cpuMicrosecondsPerMessage: number;
-}
-
-async function measureScale(model: IoModel, durationMs: number): Promise<ScaleResult> {
-  const connections = scaleConnectionsByModel[model] ?? scaleConnectionsDefault;
-  const profile = profileOf(`bench connection scale ${model}`, durationMs, [
-    { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: loopback, port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
-    {
-      id: 'client',
-      role: 'client',
-      transport: 'tcp',
-      model,
-      connect: { endpoint: 'server' },
-      connections,
-      options: { noDelay: true },
-      workload: { kind: 'ping-pong', messageBytes: pingPongMessageBytes, messagesPerSecond: scaleMessagesPerSecondPerConnection },
-    },
-  ]);
-  const before = process.cpuUsage();
-  const result = await runProfile(profile);
-  const cpu = process.cpuUsage(before);
-  checkClean(result, 'server', 'client');
-  const client = endpointOf(result, 'client');
-  const server = endpointOf(result, 'server');
-  if (server.counters.connectionsRefused > 0) throw new Error(`${profile.name}: the server refused ${server.counters.connectionsRefused} connections`);
-  return {
-    connections,
-    connectionsOpened: server.counters.accepts,
-    offeredMessagesPerSecond: connections * scaleMessagesPerSecondPerConnection,
-    messagesPerSecond: client.counters.messages / (result.elapsedMs / 1000),
-    messages: client.counters.messages,
-    roundTripP99Us: client.latencyUs?.p99 ?? null,
-    cpuMicrosecondsPerMessage: (cpu.user + cpu.system) / Math.max(client.counters.messages, 1),
-  };
-}
-
 // ---- the run ----
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -369,11 +321,7 @@ const methods = {
     '64-byte ping-pong on one TCP connection with TCP_NODELAY on both sides, unpaced (the next message leaves when the echo is in): the engine client\'s round-trip ' +
     'histogram (log-linear, about 3 % resolution). sockperf `pp --tcp -m 64` against `sockperf sr --tcp` reports half the round trip (latency = RTT/2) ' +
     'after a 400 ms warm-up; its percentiles are doubled here to compare round trip with round trip.',
-  connectionScale:
-    `Many TCP connections of 64-byte ping-pong, each paced to ${scaleMessagesPerSecondPerConnection} messages per second, against an engine echo server; ` +
-    'round trips completed / run time, connection set-up included; cpuMicrosecondsPerMessage is process.cpuUsage() over the run / round trips. ' +
-    `${scaleConnectionsDefault} connections, except ${Object.entries(scaleConnectionsByModel).map(([model, count]) => `${model} ${count}`).join(', ')} ` +
-    '(select: FD_SETSIZE = 1024 descriptors for client and server sockets together; blocking: two threads per connection).',
+  connectionScale: scaleMethod,
   cpuPerGigabyte:
     'Engine: process.cpuUsage() (user + system, every thread of this process: client, server, sampler and the JS thread) around the bulk run, / gigabytes (1e9 bytes) received. ' +
     'iperf3: (cpu_utilization_percent.host_total + remote_total) / 100 × end.sum_received.seconds, / gigabytes received: an estimate from its two processes\' shares of one CPU.',
@@ -554,7 +502,8 @@ async function main(argv: string[]): Promise<number> {
       `sockperf ×2 p50 ${rangeOf(sockperfRuns.map((run) => run.roundTripP50Us), 1, 'µs')}, p99 ${rangeOf(sockperfRuns.map((run) => run.roundTripP99Us), 1, 'µs')}.`,
     '×iperf3: higher is better; ×sockperf p50: lower is better.',
     'p50/p99 are round trips. sockperf reports half the round trip (latency = RTT/2): its percentiles are doubled here (sockperf ×2).',
-    `conn-scale: ${scaleMessagesPerSecondPerConnection} msg/s offered per connection; msg/s = round trips completed / run time (connection set-up included).`,
+    `conn-scale: ${scaleMessagesPerSecondPerConnection} msg/s offered per connection, server in a second engine host; msg/s = round trips completed / window, ` +
+      'the window starting once every connection has echoed (set-up time is in the JSON as setUpMs, with both processes\' memory and threads).',
     'CPU s/GB: engine = process.cpuUsage() delta around the bulk run (client and server in this one process) / GB (1e9 bytes) received; ' +
       'iperf3 = (host_total + remote_total) / 100 × duration / GB, from its JSON cpu_utilization_percent.',
   ];
