@@ -1,15 +1,20 @@
 // A browser page for the chart measurement: the real TimeSeriesChart adapter and PointHistory,
 // four charts of four series each, filled with ten minutes at 10 samples/s. Built with Vite by
-// chart-smoothness.test.ts and driven from there through `window.chartBench`.
-import { createApp, h } from 'vue';
+// chart-smoothness.test.ts and driven from there through `window.chartBench`. The same histories
+// can be drawn by reference charts (reference-charts.ts: the adapter as it was before) for a
+// before/after comparison in one run.
+import { createApp, h, type App } from 'vue';
+import { Chart } from 'chart.js';
 import TimeSeriesChart from '../../../src-renderer/src/components/TimeSeriesChart.vue';
 import { PointHistory } from '../../../src-renderer/src/lib/series.js';
 import { colorAt } from '../../../src-renderer/src/lib/palette.js';
+import { referenceChart, type ReferenceChart, type ReferenceSeries } from './reference-charts.js';
 
 const chartCount = 4;
 const seriesPerChart = 4;
 const samplesPerSecond = 10;
 const historyPoints = 10 * 60 * samplesPerSecond;
+const chartHeightPx = 300;
 
 const histories = Array.from({ length: chartCount * seriesPerChart }, () => new PointHistory(historyPoints));
 let sampleIndex = 0;
@@ -20,69 +25,129 @@ function pushSample(): void {
   histories.forEach((history, series) => history.push(x, 50 + 40 * Math.sin(x / 7 + series) + 10 * Math.random()));
 }
 
-const charts: { redraw(): void }[] = [];
+function seriesOf(chart: number): ReferenceSeries[] {
+  return histories.slice(chart * seriesPerChart, (chart + 1) * seriesPerChart).map((history, index) => ({
+    label: `series ${chart * seriesPerChart + index + 1}`,
+    color: colorAt(index),
+    points: history.points,
+  }));
+}
 
-createApp({
-  setup() {
-    return () =>
-      h(
-        'div',
-        { class: 'bench-grid' },
-        Array.from({ length: chartCount }, (_, chart) =>
-          h(TimeSeriesChart, {
-            ref: (instance: unknown) => {
-              if (instance) charts[chart] = instance as { redraw(): void };
-            },
-            title: `chart ${chart + 1}`,
-            yLabel: 'value',
-            version: 0,
-            height: 300,
-            source: () =>
-              histories.slice(chart * seriesPerChart, (chart + 1) * seriesPerChart).map((history, index) => ({
-                label: `series ${chart * seriesPerChart + index + 1}`,
-                color: colorAt(index),
-                points: history.points,
-              })),
-          }),
-        ),
-      );
-  },
-}).mount('#app');
+interface DrawnChart {
+  redraw(): void;
+  canvas(): HTMLCanvasElement;
+}
 
-function redrawAll(): number {
-  const start = performance.now();
-  for (const chart of charts) chart.redraw();
-  return performance.now() - start;
+let charts: DrawnChart[] = [];
+let app: App | null = null;
+let references: ReferenceChart[] = [];
+const root = document.getElementById('app')!;
+
+function mountAdapter(): void {
+  const adapters: { redraw(): void; $el: HTMLElement }[] = [];
+  app = createApp({
+    setup() {
+      return () =>
+        h(
+          'div',
+          { class: 'bench-grid' },
+          Array.from({ length: chartCount }, (_, chart) =>
+            h(TimeSeriesChart, {
+              ref: (instance: unknown) => {
+                if (instance) adapters[chart] = instance as { redraw(): void; $el: HTMLElement };
+              },
+              title: `chart ${chart + 1}`,
+              yLabel: 'value',
+              version: 0,
+              height: chartHeightPx,
+              source: () => seriesOf(chart),
+            }),
+          ),
+        );
+    },
+  });
+  app.mount(root);
+  charts = adapters.map((adapter) => ({ redraw: () => adapter.redraw(), canvas: () => adapter.$el.querySelector('canvas')! }));
+}
+
+/** Reference charts in the same grid and sizes as the adapter's, built without Vue. */
+function mountReference(): void {
+  const grid = document.createElement('div');
+  grid.className = 'bench-grid';
+  root.append(grid);
+  references = Array.from({ length: chartCount }, (_, chart) => {
+    const box = document.createElement('div');
+    box.style.cssText = `position:relative;height:${chartHeightPx}px;padding:8px 10px`;
+    const canvas = document.createElement('canvas');
+    box.append(canvas);
+    grid.append(box);
+    return referenceChart(canvas, () => seriesOf(chart));
+  });
+  charts = references.map((reference) => ({ redraw: () => reference.redraw(), canvas: () => reference.canvas }));
+}
+
+function unmount(): void {
+  for (const reference of references) reference.destroy();
+  references = [];
+  app?.unmount();
+  app = null;
+  root.replaceChildren();
+  charts = [];
 }
 
 interface Measurement {
-  redrawMs: number[];
+  /** Per frame: the JavaScript of all charts' redraws (Chart.js update and its canvas calls). */
+  updateMs: number[];
+  /** Per frame: the same plus rasterising the canvases, forced by reading back one pixel of each. */
+  updateAndRasterMs: number[];
+  /** Per chart and frame: the JavaScript of that chart's redraw. */
+  perChartUpdateMs: number[];
+  /** Per chart and frame: that chart's redraw and raster. */
+  perChartUpdateAndRasterMs: number[];
   frameIntervalMs: number[];
 }
 
 /**
- * Redraws all charts on every animation frame for `frames` frames while samples arrive at
- * 10 per second of wall time; records the adapter's redraw time and the interval between frames.
+ * Redraws every chart on every animation frame for `frames` frames while samples arrive at
+ * 10 per second of wall time. A canvas draws lazily: its pixels are made when the page paints,
+ * outside any script, so a 1-pixel read-back after each chart's redraw charges that work to it.
  */
 function measure(frames: number): Promise<Measurement> {
   return new Promise((resolve) => {
-    const redrawMs: number[] = [];
-    const frameIntervalMs: number[] = [];
+    const result: Measurement = { updateMs: [], updateAndRasterMs: [], perChartUpdateMs: [], perChartUpdateAndRasterMs: [], frameIntervalMs: [] };
     let last: number | null = null;
     let nextSampleAt = performance.now();
     const step = (now: number) => {
-      if (last !== null) frameIntervalMs.push(now - last);
+      if (last !== null) result.frameIntervalMs.push(now - last);
       last = now;
       while (performance.now() >= nextSampleAt) {
         pushSample();
         nextSampleAt += 1000 / samplesPerSecond;
       }
-      redrawMs.push(redrawAll());
-      if (redrawMs.length < frames) requestAnimationFrame(step);
-      else resolve({ redrawMs, frameIntervalMs });
+      let update = 0;
+      let total = 0;
+      for (const chart of charts) {
+        const start = performance.now();
+        chart.redraw();
+        const updated = performance.now();
+        chart.canvas().getContext('2d')!.getImageData(0, 0, 1, 1);
+        const rasterised = performance.now();
+        result.perChartUpdateMs.push(updated - start);
+        result.perChartUpdateAndRasterMs.push(rasterised - start);
+        update += updated - start;
+        total += rasterised - start;
+      }
+      result.updateMs.push(update);
+      result.updateAndRasterMs.push(total);
+      if (result.updateMs.length < frames) requestAnimationFrame(step);
+      else resolve(result);
     };
     requestAnimationFrame(step);
   });
+}
+
+function redrawAll(): void {
+  for (const chart of charts) chart.redraw();
 }
 
 /** Pushes `samples` samples per series, redrawing once per `redrawEvery` samples, as a long run would. */
@@ -98,20 +163,40 @@ function pointCounts(): number[] {
   return histories.map((history) => history.points.length);
 }
 
+/** What Chart.js holds per series of each chart, against the plot width in pixels. */
+function drawnCounts(): { plotWidthPx: number; points: number[] }[] {
+  return charts.map((chart) => {
+    const instance = Chart.getChart(chart.canvas())!;
+    return { plotWidthPx: instance.chartArea.width, points: instance.data.datasets.map((_, index) => instance.getDatasetMeta(index).data.length) };
+  });
+}
+
 declare global {
   interface Window {
-    chartBench: { fill(): void; measure: typeof measure; simulate: typeof simulate; pointCounts: typeof pointCounts; historyPoints: number; ready(): boolean };
+    chartBench: {
+      fill(): void;
+      mountAdapter(): void;
+      mountReference(): void;
+      unmount(): void;
+      measure: typeof measure;
+      simulate: typeof simulate;
+      pointCounts: typeof pointCounts;
+      drawnCounts: typeof drawnCounts;
+      historyPoints: number;
+    };
   }
 }
 
 window.chartBench = {
   fill: () => {
     while (sampleIndex < historyPoints) pushSample();
-    redrawAll();
   },
+  mountAdapter,
+  mountReference,
+  unmount,
   measure,
   simulate,
   pointCounts,
+  drawnCounts,
   historyPoints,
-  ready: () => charts.length === chartCount,
 };
