@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commandBodySchema } from './profile.js';
+import { eventTypes } from './result.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
 
 /**
@@ -28,6 +29,7 @@ export const liveCountersSchema = z.strictObject({
   datagramsOutOfOrder: count,
   datagramsMissing: count,
   errors: count,
+  protocolViolations: count,
 });
 
 export const liveLatencySchema = z.strictObject({ count, p50: count, p90: count, p99: count, max: count, mean: count });
@@ -115,7 +117,7 @@ export const liveEventSchema = z.strictObject({
   atUs: z.number(),
   connectionId: count,
   endpoint: count,
-  type: z.enum(['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option']),
+  type: z.enum(eventTypes),
   state: z.int().min(0).max(15).optional(),
   how: z.enum(['read', 'write', 'both']).optional(),
   abortive: z.boolean().optional(),
@@ -123,6 +125,8 @@ export const liveEventSchema = z.strictObject({
   message: z.string().optional(),
   local: z.string().optional(),
   remote: z.string().optional(),
+  rule: z.string().optional(),
+  header: z.string().optional(),
 });
 
 /** Capture records as parallel typed arrays (cheap to copy across a process boundary). */

@@ -44,6 +44,7 @@ export function findingsOf(result: RunResult): Finding[] {
     findings.push(
       ...fdSetSizeRefusals(endpoint),
       ...endpointErrors(endpoint),
+      ...protocolViolations(endpoint),
       ...abortiveCloses(endpoint),
       ...resets(endpoint, context),
       ...nagleStall(endpoint, spec),
@@ -201,6 +202,31 @@ function endpointErrors(endpoint: EndpointResult): Finding[] {
         { code: error.code, count },
       );
     });
+}
+
+/** Connections the framed server closed because the peer broke the framing rules, by rule. */
+function protocolViolations(endpoint: EndpointResult): Finding[] {
+  const reported = endpoint.connections.flatMap((connection) =>
+    connection.events.filter((event) => event.type === 'protocol-violation').map((event) => ({ connection, event })),
+  );
+  const first = reported[0];
+  const total = endpoint.counters.protocolViolations ?? reported.length;
+  if (!first || total === 0) return [];
+  const byRule = new Map<string, number>();
+  for (const { event } of reported) byRule.set(event.rule ?? 'unknown', (byRule.get(event.rule ?? 'unknown') ?? 0) + 1);
+  const rules = [...byRule].map(([rule, count]) => `${rule} ${count}×`).join(', ');
+  return [
+    finding(
+      'warning',
+      'protocol-violation',
+      endpoint,
+      first.connection,
+      `${endpoint.id} closed ${total === 1 ? 'a connection' : `${total} connections`} for breaking the framing rules.`,
+      `Rules broken: ${rules}. The first: ${sentence(first.event.message ?? first.event.rule ?? '')} ` +
+        'Each offender lost only its own connection; frames are never trusted past the header check.',
+      { protocolViolations: total, ...Object.fromEntries(byRule), firstHeader: first.event.header ?? '' },
+    ),
+  ];
 }
 
 function abortiveCloses(endpoint: EndpointResult): Finding[] {

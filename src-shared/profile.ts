@@ -21,6 +21,34 @@ export const maxIoBytes = 4 * 1024 * 1024;
 /** The largest UDP payload over IPv4. */
 export const maxDatagramBytes = 65507;
 
+const fieldWidthSchema = z.union([z.literal(1), z.literal(2), z.literal(4)]);
+
+/** The length-prefixed frame [size][id][payload] of the framed workloads, and the receiver's limits. */
+export const frameFormatSchema = z.strictObject({
+  sizeBytes: fieldWidthSchema.default(2).describe('width of the size field in bytes'),
+  idBytes: fieldWidthSchema.default(2).describe('width of the id field in bytes'),
+  byteOrder: z.enum(['little', 'big']).default('little'),
+  sizeIncludesHeader: z.boolean().default(true).describe('the size counts the header as well as the payload'),
+  maxFrameBytes: z.int().min(2).max(maxIoBytes).default(4096).describe('the largest frame accepted, header included; a larger one closes the connection'),
+  stallTimeoutMs: z
+    .int()
+    .min(1)
+    .max(600000)
+    .default(5000)
+    .describe('a frame begun must be whole within this long, or the connection closes (a stalled or trickling sender)'),
+});
+export type FrameFormat = z.infer<typeof frameFormatSchema>;
+
+/** Payload sizes of the requests a client sends. */
+export const payloadSizeSchema = z.discriminatedUnion('distribution', [
+  z.strictObject({ distribution: z.literal('fixed'), bytes: z.int().min(0).max(maxIoBytes) }),
+  z.strictObject({ distribution: z.literal('uniform'), minBytes: z.int().min(0).max(maxIoBytes), maxBytes: z.int().min(0).max(maxIoBytes) }),
+]);
+export type PayloadSize = z.infer<typeof payloadSizeSchema>;
+
+/** The framing rules a malformed client breaks on purpose. */
+export const frameViolations = ['size-below-header', 'size-above-maximum', 'stalled-mid-frame'] as const;
+
 export const workloadSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('echo').describe('send back every byte read; after the peer shuts down writing, finish echoing and close'),
@@ -52,6 +80,25 @@ export const workloadSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({
     kind: z.literal('manual').describe('idle: sends only what an action or the user sends; reads and records what arrives'),
+  }),
+  z.strictObject({
+    kind: z.literal('framed-echo').describe('reassemble [size][id][payload] frames and echo each whole one; close a connection that breaks the framing rules'),
+    frame: frameFormatSchema.prefault({}),
+  }),
+  z.strictObject({
+    kind: z.literal('request-response').describe('send framed requests, match each response by id, measure the latency per request'),
+    frame: frameFormatSchema.prefault({}),
+    payload: payloadSizeSchema.default({ distribution: 'fixed', bytes: 32 }),
+    requestsPerSecond: z.int().min(1).max(1_000_000).optional().describe('per connection; unpaced sends whenever fewer than maxInFlight await an answer'),
+    maxInFlight: z.int().min(1).max(4096).default(1).describe('requests awaiting their response at most (more than 1 pipelines them)'),
+    totalRequests: z.int().min(1).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('malformed').describe('send a frame that breaks a framing rule, after some good ones, and wait for the server to close'),
+    frame: frameFormatSchema.prefault({}).describe("the server's frame format, to break it precisely"),
+    violation: z.enum(frameViolations).describe('the rule the bad frame breaks'),
+    goodFramesBefore: z.int().min(0).max(100000).default(0).describe('well-formed frames sent (in the same write) before the bad one'),
+    payloadBytes: z.int().min(0).max(maxIoBytes).default(32).describe('payload of the good frames, and of the frame that stalls'),
   }),
 ]);
 export type Workload = z.infer<typeof workloadSchema>;
@@ -146,11 +193,11 @@ export type Profile = z.infer<typeof profileSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
 
 const serverWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
-  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual'],
+  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'framed-echo'],
   udp: ['echo', 'sink', 'manual'],
 };
 const clientWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
-  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual'],
+  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'request-response', 'malformed'],
   udp: ['bulk', 'ping-pong', 'manual'],
 };
 
@@ -185,6 +232,7 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     if (endpoint.transport === 'udp' && endpoint.workload.kind === 'ping-pong' && endpoint.workload.messageBytes > maxDatagramBytes) {
       ctx.addIssue({ code: 'custom', path: at('workload', 'messageBytes'), message: `a UDP datagram carries at most ${maxDatagramBytes} bytes` });
     }
+    checkFraming(endpoint.workload, (...rest) => at('workload', ...rest), ctx);
   });
   profile.endpoints.forEach((endpoint, index) => {
     if (!endpoint.connect || !('endpoint' in endpoint.connect)) return;
@@ -194,6 +242,8 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     else if (target.role !== 'server') ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is a client; connect to a server` });
     else if (target.transport !== endpoint.transport) {
       ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is ${target.transport}, this client is ${endpoint.transport}` });
+    } else if ('frame' in endpoint.workload && 'frame' in target.workload && !sameFrameFormat(endpoint.workload.frame, target.workload.frame)) {
+      ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'frame'], message: `the frame format differs from that of "${target.id}"` });
     }
   });
   profile.actions.forEach((action, index) => {
@@ -209,4 +259,62 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
       ctx.addIssue({ code: 'custom', path: ['actions', index, 'do'], message: 'shutdown and abortive close are TCP only' });
     }
   });
+}
+
+/** The largest frame a size field of this format can announce, header included. */
+export function largestAnnounceableFrameBytes(frame: FrameFormat): number {
+  return 2 ** (8 * frame.sizeBytes) - 1 + (frame.sizeIncludesHeader ? 0 : frame.sizeBytes + frame.idBytes);
+}
+
+function sameFrameFormat(a: FrameFormat, b: FrameFormat): boolean {
+  return (
+    a.sizeBytes === b.sizeBytes &&
+    a.idBytes === b.idBytes &&
+    a.byteOrder === b.byteOrder &&
+    a.sizeIncludesHeader === b.sizeIncludesHeader &&
+    a.maxFrameBytes === b.maxFrameBytes
+  );
+}
+
+/** Rules between the framing settings: frames that fit, ids enough for the requests in flight, violations that can be sent. */
+function checkFraming(workload: Workload, at: (...rest: (string | number)[]) => (string | number)[], ctx: z.RefinementCtx): void {
+  if (!('frame' in workload)) return;
+  const frame = workload.frame;
+  const headerBytes = frame.sizeBytes + frame.idBytes;
+  const largestFrame = Math.min(frame.maxFrameBytes, largestAnnounceableFrameBytes(frame));
+  if (frame.maxFrameBytes < headerBytes) {
+    ctx.addIssue({ code: 'custom', path: at('frame', 'maxFrameBytes'), message: `a frame is at least its ${headerBytes}-byte header` });
+  }
+  const largestPayload = largestFrame - headerBytes;
+  const payloadTooLarge = (bytes: number, path: (string | number)[]) => {
+    if (bytes > largestPayload) {
+      ctx.addIssue({ code: 'custom', path, message: `a payload of ${bytes} bytes does not fit: frames carry at most ${largestPayload} bytes after the ${headerBytes}-byte header` });
+    }
+  };
+  if (workload.kind === 'request-response') {
+    if (workload.payload.distribution === 'fixed') payloadTooLarge(workload.payload.bytes, at('payload', 'bytes'));
+    else {
+      payloadTooLarge(workload.payload.maxBytes, at('payload', 'maxBytes'));
+      if (workload.payload.minBytes > workload.payload.maxBytes) {
+        ctx.addIssue({ code: 'custom', path: at('payload', 'minBytes'), message: 'minBytes is larger than maxBytes' });
+      }
+    }
+    const ids = 2 ** (8 * frame.idBytes);
+    if (workload.maxInFlight > ids) {
+      ctx.addIssue({ code: 'custom', path: at('maxInFlight'), message: `a ${frame.idBytes}-byte id tells at most ${ids} requests in flight apart` });
+    }
+  }
+  if (workload.kind === 'malformed') {
+    payloadTooLarge(workload.payloadBytes, at('payloadBytes'));
+    if (workload.violation === 'size-below-header' && !frame.sizeIncludesHeader) {
+      ctx.addIssue({ code: 'custom', path: at('violation'), message: 'a size that excludes the header cannot be smaller than it; set frame.sizeIncludesHeader' });
+    }
+    if (workload.violation === 'size-above-maximum' && frame.maxFrameBytes >= largestAnnounceableFrameBytes(frame)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('frame', 'maxFrameBytes'),
+        message: `a ${frame.sizeBytes}-byte size field cannot announce more than ${largestAnnounceableFrameBytes(frame)} bytes; lower maxFrameBytes to send a frame above it`,
+      });
+    }
+  }
 }

@@ -47,7 +47,7 @@ export const connectionSampleSchema = z.strictObject({
 });
 export type ConnectionSample = z.infer<typeof connectionSampleSchema>;
 
-export const eventTypes = ['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option'] as const;
+export const eventTypes = ['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option', 'protocol-violation'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const connectionEventSchema = z.strictObject({
@@ -60,6 +60,8 @@ export const connectionEventSchema = z.strictObject({
   message: z.string().optional(),
   local: z.string().optional().describe('open: local address:port'),
   remote: z.string().optional().describe('open: remote address:port'),
+  rule: z.string().optional().describe('protocol-violation: the framing rule broken (size-below-header, size-above-maximum, stalled-mid-frame)'),
+  header: z.string().optional().describe('protocol-violation: the offending frame header as hex'),
 });
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
 
@@ -77,12 +79,13 @@ export const endpointCountersSchema = z.strictObject({
   bytesPerWrite: z.number(),
   wakeups: z.number().describe('returns from the model wait call (select, epoll_wait) or blocking call timeouts'),
   wouldBlock: z.number().describe('reads and writes that returned EAGAIN'),
-  messages: z.number().describe('ping-pong round trips completed'),
+  messages: z.number().describe('round trips completed (ping-pong, request-response), frames echoed (framed-echo)'),
   messagesLost: z.number().describe('UDP ping-pong messages with no answer in time'),
   verifyErrors: z.number().describe('bytes that did not match the expected pattern or echo'),
   datagramsOutOfOrder: z.number(),
   datagramsMissing: z.number(),
   errors: z.number(),
+  protocolViolations: z.number().optional().describe('connections closed for breaking the framing rules (absent in results from before framing)'),
 });
 export type EndpointCounters = z.infer<typeof endpointCountersSchema>;
 

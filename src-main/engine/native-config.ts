@@ -1,9 +1,9 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import type { ActionSpec, CommandBody, EndpointSpec, Profile } from '../../src-shared/profile.js';
+import type { ActionSpec, CommandBody, EndpointSpec, FrameFormat, Profile } from '../../src-shared/profile.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
-import type { NativeCommand, NativeConfig, NativeEndpoint, NativeSocketOptions, NativeWorkload } from './native-engine.js';
+import type { NativeCommand, NativeConfig, NativeEndpoint, NativeFrameFormat, NativeSocketOptions, NativeWorkload } from './native-engine.js';
 
 /** Turns a validated profile into the addon's config: host names resolved, references made indexes. */
 export async function toNativeConfig(profile: Profile): Promise<NativeConfig> {
@@ -86,7 +86,41 @@ function toNativeWorkload(endpoint: EndpointSpec): NativeWorkload {
       };
     case 'manual':
       return { kind: 'manual' };
+    case 'framed-echo':
+      return { kind: 'framed-echo', frame: toNativeFrame(workload.frame) };
+    case 'request-response': {
+      const payload = workload.payload.distribution === 'fixed' ? [workload.payload.bytes, workload.payload.bytes] : [workload.payload.minBytes, workload.payload.maxBytes];
+      return {
+        kind: 'request-response',
+        frame: toNativeFrame(workload.frame),
+        payloadMinBytes: payload[0],
+        payloadMaxBytes: payload[1],
+        maxInFlight: workload.maxInFlight,
+        ...(workload.requestsPerSecond !== undefined && { requestsPerSecond: workload.requestsPerSecond }),
+        ...(workload.totalRequests !== undefined && { totalRequests: workload.totalRequests }),
+      };
+    }
+    case 'malformed':
+      return {
+        kind: 'malformed',
+        frame: toNativeFrame(workload.frame),
+        violation: workload.violation,
+        goodFramesBefore: workload.goodFramesBefore,
+        payloadMinBytes: workload.payloadBytes,
+        payloadMaxBytes: workload.payloadBytes,
+      };
   }
+}
+
+function toNativeFrame(frame: FrameFormat): NativeFrameFormat {
+  return {
+    sizeBytes: frame.sizeBytes,
+    idBytes: frame.idBytes,
+    bigEndian: frame.byteOrder === 'big',
+    sizeIncludesHeader: frame.sizeIncludesHeader,
+    maxFrameBytes: frame.maxFrameBytes,
+    stallTimeoutMs: frame.stallTimeoutMs,
+  };
 }
 
 export function toNativeOptions(options: SocketOptions): NativeSocketOptions {

@@ -17,7 +17,7 @@ export interface NativeSocketOptions {
 }
 
 export interface NativeWorkload {
-  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual';
+  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed';
   messageBytesEcho?: number;
   readBytesPerSecond?: number;
   writeBytes?: number;
@@ -29,6 +29,23 @@ export interface NativeWorkload {
   messagesPerSecond?: number;
   totalMessages?: number;
   timeoutMs?: number;
+  frame?: NativeFrameFormat;
+  payloadMinBytes?: number;
+  payloadMaxBytes?: number;
+  requestsPerSecond?: number;
+  totalRequests?: number;
+  maxInFlight?: number;
+  violation?: 'size-below-header' | 'size-above-maximum' | 'stalled-mid-frame';
+  goodFramesBefore?: number;
+}
+
+export interface NativeFrameFormat {
+  sizeBytes: number;
+  idBytes: number;
+  bigEndian: boolean;
+  sizeIncludesHeader: boolean;
+  maxFrameBytes: number;
+  stallTimeoutMs: number;
 }
 
 export interface NativeEndpoint {

@@ -166,6 +166,7 @@ export class RunRecorder {
           datagramsOutOfOrder: counters?.datagramsOutOfOrder ?? 0,
           datagramsMissing: counters?.datagramsMissing ?? 0,
           errors: counters?.errors ?? 0,
+          protocolViolations: counters?.protocolViolations ?? 0,
         },
         latencyUs: snapshot?.latencyUs ?? null,
         throughput: { bytesIn, bytesOut, bitsPerSecondIn: (bytesIn * 8) / seconds, bitsPerSecondOut: (bytesOut * 8) / seconds },
@@ -255,6 +256,8 @@ function toConnectionEvent(event: NativeEvent): ConnectionEvent {
   if (event.message !== undefined) out.message = event.message;
   if (event.local !== undefined) out.local = event.local;
   if (event.remote !== undefined) out.remote = event.remote;
+  if (event.rule !== undefined) out.rule = event.rule;
+  if (event.header !== undefined) out.header = event.header;
   return out;
 }
 

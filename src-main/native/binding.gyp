@@ -10,6 +10,8 @@
         "src/engine.cc",
         "src/endpoint_runtime.cc",
         "src/errors.cc",
+        "src/framed_workloads.cc",
+        "src/framing.cc",
         "src/model_blocking.cc",
         "src/model_epoll.cc",
         "src/model_select.cc",

@@ -30,6 +30,7 @@ describe('the built-in profiles', () => {
         'udp-boundaries',
         'select-fd-limit',
         'io-model-shootout',
+        'framed-protocol',
       ]),
     );
   });
@@ -115,5 +116,16 @@ describe('the built-in profiles', () => {
   it('echo-epoll: the baseline has no problems', async () => {
     const { findings } = await findingsOfRun('echo-epoll', 1000);
     expect(findings.filter((finding) => finding.severity === 'problem')).toEqual([]);
+  });
+
+  it('framed-protocol: each liar is closed for its rule, the players keep going', async () => {
+    const { result, findings } = await findingsOfRun('framed-protocol', 2000);
+    const [violations] = ofKind(findings, 'protocol-violation', 'server');
+    expect(violations?.figures).toMatchObject({ protocolViolations: 3, 'size-below-header': 1, 'size-above-maximum': 1, 'stalled-mid-frame': 1 });
+    const players = result.endpoints.find((endpoint) => endpoint.id === 'players');
+    expect(players?.counters.verifyErrors).toBe(0);
+    expect(players?.counters.messages).toBeGreaterThan(1000);
+    expect(players?.connections.some((connection) => connection.events.some((event) => event.type === 'closed' && event.code))).toBe(false);
+    expect(findings.filter((finding) => finding.severity === 'problem' && finding.endpoint === 'players')).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ export function endpoint(over: Partial<LiveEndpoint> = {}): LiveEndpoint {
     counters: {
       threads: 1, connectionsOpen: 1, connectionsTotal: 1, accepts: 0, connectionsRefused: 0, reads: 0, writes: 0, bytesIn: 0, bytesOut: 0,
       wakeups: 0, wouldBlock: 0, messages: 0, messagesLost: 0, verifyErrors: 0, datagramsOutOfOrder: 0, datagramsMissing: 0, errors: 0,
+      protocolViolations: 0,
     },
     latencyUs: null,
     errors: [],

@@ -65,7 +65,7 @@ describe('half-close flags', () => {
     expect(flags).toMatchObject({ weShutWrite: true, weShutRead: false, peerShutWrite: false });
     flags = applyEventToFlags(flags, { type: 'peer-shutdown' });
     flags = applyEventToFlags(flags, { type: 'closed', abortive: true });
-    expect(flags).toEqual({ weShutWrite: true, weShutRead: false, peerShutWrite: true, reset: false, closed: true, abortive: true });
+    expect(flags).toEqual({ weShutWrite: true, weShutRead: false, peerShutWrite: true, reset: false, closed: true, abortive: true, violation: null });
     expect(applyEventToFlags(emptyFlags(), { type: 'shutdown', how: 'both' })).toMatchObject({ weShutWrite: true, weShutRead: true });
   });
 });

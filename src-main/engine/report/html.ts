@@ -339,8 +339,11 @@ function countersSection(result: RunResult): string {
   const rows = names.map((name) => [
     code(name),
     ...result.endpoints.map((endpoint) => {
-      const value = endpoint.counters[name];
-      const notable = value > 0 && (name === 'errors' || name === 'verifyErrors' || name === 'connectionsRefused' || name === 'messagesLost' || name === 'datagramsMissing');
+      // Counters added after a result was written are absent from it: zero.
+      const value = endpoint.counters[name] ?? 0;
+      const notable =
+        value > 0 &&
+        (name === 'errors' || name === 'verifyErrors' || name === 'connectionsRefused' || name === 'messagesLost' || name === 'datagramsMissing' || name === 'protocolViolations');
       return `<td class="num${notable ? ' bad' : ''}">${escapeHtml(formatCount(value))}</td>`;
     }),
   ]);

@@ -64,7 +64,12 @@ constexpr std::pair<const char*, Role> kRoles[] = {{"server", Role::Server}, {"c
 constexpr std::pair<const char*, Transport> kTransports[] = {{"tcp", Transport::Tcp}, {"udp", Transport::Udp}};
 constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll}};
 constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
-                                                               {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual}};
+                                                               {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual},
+                                                               {"framed-echo", WorkloadKind::FramedEcho}, {"request-response", WorkloadKind::RequestResponse},
+                                                               {"malformed", WorkloadKind::Malformed}};
+constexpr std::pair<const char*, FrameRule> kFrameRules[] = {{"size-below-header", FrameRule::SizeBelowHeader},
+                                                             {"size-above-maximum", FrameRule::SizeAboveMaximum},
+                                                             {"stalled-mid-frame", FrameRule::StalledMidFrame}};
 constexpr std::pair<const char*, CommandKind> kCommands[] = {{"shutdown", CommandKind::Shutdown}, {"close", CommandKind::Close},
                                                              {"set-option", CommandKind::SetOption}, {"send", CommandKind::Send}};
 constexpr std::pair<const char*, ShutdownHow> kHows[] = {{"read", ShutdownHow::Read}, {"write", ShutdownHow::Write}, {"both", ShutdownHow::Both}};
@@ -99,6 +104,44 @@ SocketOptionsSpec readOptions(const Napi::Object& options, const std::string& pa
   return spec;
 }
 
+uint32_t fieldWidth(const Napi::Object& object, const char* key, const std::string& path) {
+  const int64_t width = intField(object, key, path, 2, 1, 4);
+  if (width == 3) typeError(object.Env(), path + "." + key, "1, 2 or 4");
+  return static_cast<uint32_t>(width);
+}
+
+// The framed workloads' settings; the rules between them (a maximum the size field can reach,
+// payloads that fit) are checked again here so no call can hand the parser an impossible format.
+void readFraming(const Napi::Object& w, const std::string& path, WorkloadSpec* spec) {
+  const Napi::Object frame = objectField(w, "frame", path);
+  const std::string at = path + ".frame";
+  FrameFormat& format = spec->frame;
+  format.sizeBytes = fieldWidth(frame, "sizeBytes", at);
+  format.idBytes = fieldWidth(frame, "idBytes", at);
+  format.bigEndian = optionalBool(frame, "bigEndian", at).value_or(false);
+  format.sizeIncludesHeader = optionalBool(frame, "sizeIncludesHeader", at).value_or(true);
+  format.maxFrameBytes = static_cast<uint32_t>(intField(frame, "maxFrameBytes", at, 4096, format.headerBytes(), 64 << 20));
+  spec->frameStallTimeoutMs = static_cast<uint32_t>(intField(frame, "stallTimeoutMs", at, 5000, 1, 3600000));
+  const uint64_t largestFrame = std::min<uint64_t>(format.maxFrameBytes, format.largestAnnounceableBytes());
+  const int64_t largestPayload = static_cast<int64_t>(largestFrame) - format.headerBytes();
+  spec->payloadMinBytes = static_cast<uint32_t>(intField(w, "payloadMinBytes", path, 32, 0, largestPayload));
+  spec->payloadMaxBytes = static_cast<uint32_t>(intField(w, "payloadMaxBytes", path, spec->payloadMinBytes, spec->payloadMinBytes, largestPayload));
+  spec->requestsPerSecond = static_cast<uint32_t>(intField(w, "requestsPerSecond", path, 0, 0, 10000000));
+  spec->totalRequests = static_cast<uint64_t>(intField(w, "totalRequests", path, 0, 0, int64_t{1} << 50));
+  const int64_t idSpace = format.idBytes >= 4 ? 4096 : std::min<int64_t>(4096, int64_t{1} << (8 * format.idBytes));
+  spec->maxInFlight = static_cast<uint32_t>(intField(w, "maxInFlight", path, 1, 1, idSpace));
+  spec->goodFramesBefore = static_cast<uint32_t>(intField(w, "goodFramesBefore", path, 0, 0, 100000));
+  if (spec->kind == WorkloadKind::Malformed) {
+    spec->violation = enumField(w, "violation", path, kFrameRules);
+    if (spec->violation == FrameRule::SizeBelowHeader && !format.sizeIncludesHeader) {
+      typeError(w.Env(), path + ".violation", "possible: a size that excludes the header cannot be smaller than it");
+    }
+    if (spec->violation == FrameRule::SizeAboveMaximum && uint64_t{format.maxFrameBytes} >= format.largestAnnounceableBytes()) {
+      typeError(w.Env(), at + ".maxFrameBytes", "below what the size field can announce, to send a frame above it");
+    }
+  }
+}
+
 WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   WorkloadSpec spec;
   spec.kind = enumField(w, "kind", path, kWorkloads);
@@ -114,6 +157,7 @@ WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   spec.messagesPerSecond = static_cast<uint32_t>(intField(w, "messagesPerSecond", path, 0, 0, 10000000));
   spec.totalMessages = static_cast<uint64_t>(intField(w, "totalMessages", path, 0, 0, maxBytes));
   spec.timeoutMs = static_cast<uint32_t>(intField(w, "timeoutMs", path, 1000, 1, 3600000));
+  if (spec.kind == WorkloadKind::FramedEcho || spec.kind == WorkloadKind::RequestResponse || spec.kind == WorkloadKind::Malformed) readFraming(w, path, &spec);
   return spec;
 }
 
@@ -197,6 +241,7 @@ const char* eventName(EventType type) {
     case EventType::Closed: return "closed";
     case EventType::Error: return "error";
     case EventType::Option: return "option";
+    case EventType::ProtocolViolation: return "protocol-violation";
   }
   return "error";
 }
@@ -252,6 +297,7 @@ Napi::Object countersToJs(Napi::Env env, const CounterValues& c) {
   set("datagramsOutOfOrder", c.datagramsOutOfOrder);
   set("datagramsMissing", c.datagramsMissing);
   set("errors", c.errors);
+  set("protocolViolations", c.protocolViolations);
   return o;
 }
 
@@ -402,6 +448,8 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     if (!event.message.empty()) e.Set("message", event.message);
     if (!event.local.empty()) e.Set("local", event.local);
     if (!event.remote.empty()) e.Set("remote", event.remote);
+    if (!event.rule.empty()) e.Set("rule", event.rule);
+    if (!event.header.empty()) e.Set("header", event.header);
     events.Set(i, e);
   }
   o.Set("events", events);

@@ -6,12 +6,14 @@
 #include <string>
 #include <vector>
 
+#include "framing.h"
+
 namespace sockscope {
 
 enum class Transport { Tcp, Udp };
 enum class Role { Server, Client };
 enum class ModelKind { Blocking, Select, Epoll };
-enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual };
+enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed };
 enum class ShutdownHow { Read, Write, Both };
 
 struct KeepAliveSpec {
@@ -50,6 +52,16 @@ struct WorkloadSpec {
   uint32_t messagesPerSecond = 0;
   uint64_t totalMessages = 0;
   uint32_t timeoutMs = 1000;
+  // framed workloads (framed-echo, request-response, malformed)
+  FrameFormat frame;
+  uint32_t frameStallTimeoutMs = 5000;  // a frame begun must be whole within this long
+  uint32_t payloadMinBytes = 32;        // request payload sizes, uniform from min to max
+  uint32_t payloadMaxBytes = 32;
+  uint32_t requestsPerSecond = 0;       // 0 = send as soon as a request slot is free
+  uint64_t totalRequests = 0;           // 0 = unlimited
+  uint32_t maxInFlight = 1;             // requests awaiting their response, at most
+  FrameRule violation = FrameRule::SizeBelowHeader;  // malformed: the rule its bad frame breaks
+  uint32_t goodFramesBefore = 0;        // malformed: well-formed frames sent before the bad one
 };
 
 struct EndpointSpec {

@@ -250,6 +250,20 @@ void Connection::requestClose(bool abortive) {
   abortiveClose_ = abortiveClose_ || abortive;
 }
 
+void Connection::closeForProtocolViolation(const char* rule, const std::string& headerHex, const std::string& message) {
+  if (closed_ || closeRequested_) return;
+  endpoint.counters.protocolViolations.fetch_add(1, std::memory_order_relaxed);
+  EngineEvent event;
+  event.code = "EPROTO";
+  event.rule = rule;
+  event.header = headerHex;
+  event.message = message;
+  emit(EventType::ProtocolViolation, std::move(event));
+  pendingCloseCode_ = "EPROTO";
+  pendingCloseMessage_ = std::string("protocol violation: ") + rule;
+  requestClose(false);
+}
+
 void Connection::close() {
   if (closed_) return;
   if (abortiveClose_ && tcp()) setAbortiveLinger(fd_);

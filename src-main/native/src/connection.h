@@ -118,6 +118,9 @@ class Connection {
   bool peerShutDown() const { return peerShut_; }
   int64_t nowUs() const { return engine_.nowUs(); }
   const NetAddress* lastPeer() const { return lastPeer_.length ? &lastPeer_ : nullptr; }
+  // The peer broke the framing rules: report it (a protocol-violation event, counted per
+  // endpoint) and close the connection with that reason.
+  void closeForProtocolViolation(const char* rule, const std::string& headerHex, const std::string& message);
 
  private:
   void emit(EventType type, EngineEvent event = {});

@@ -62,6 +62,7 @@ CounterValues readCounters(const EndpointCounters& c) {
   v.datagramsOutOfOrder = get(c.datagramsOutOfOrder);
   v.datagramsMissing = get(c.datagramsMissing);
   v.errors = get(c.errors);
+  v.protocolViolations = get(c.protocolViolations);
   return v;
 }
 

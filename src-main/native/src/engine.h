@@ -26,6 +26,7 @@ struct CounterValues {
   uint64_t threads = 0, connectionsOpen = 0, connectionsTotal = 0, accepts = 0, connectionsRefused = 0;
   uint64_t reads = 0, writes = 0, bytesIn = 0, bytesOut = 0, wakeups = 0, wouldBlock = 0;
   uint64_t messages = 0, messagesLost = 0, verifyErrors = 0, datagramsOutOfOrder = 0, datagramsMissing = 0, errors = 0;
+  uint64_t protocolViolations = 0;
 };
 
 // One sampler pass over every open connection of an endpoint. Byte figures come from the

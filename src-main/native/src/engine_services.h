@@ -19,7 +19,7 @@ namespace sockscope {
 
 class Connection;
 
-enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option };
+enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation };
 
 struct EngineEvent {
   int64_t atUs = 0;
@@ -33,6 +33,8 @@ struct EngineEvent {
   std::string message;
   std::string local;
   std::string remote;
+  std::string rule;    // protocol-violation: the framing rule broken
+  std::string header;  // protocol-violation: the offending header as hex
 };
 
 // Counters an endpoint's threads add to. Relaxed atomics: each is read on its own for display.
@@ -41,6 +43,7 @@ struct EndpointCounters {
   std::atomic<uint64_t> reads{0}, writes{0}, bytesIn{0}, bytesOut{0}, wakeups{0}, wouldBlock{0};
   std::atomic<uint64_t> messages{0}, messagesLost{0}, verifyErrors{0}, datagramsOutOfOrder{0}, datagramsMissing{0};
   std::atomic<uint64_t> errors{0};
+  std::atomic<uint64_t> protocolViolations{0};  // connections closed for breaking the framing rules
 };
 
 struct ErrorTally {

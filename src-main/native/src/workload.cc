@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "framed_workloads.h"
 #include "pattern.h"
 
 namespace sockscope {
@@ -348,6 +349,9 @@ std::unique_ptr<Workload> Workload::create(const EndpointSpec& endpoint) {
     case WorkloadKind::Bulk: return std::make_unique<BulkWorkload>(endpoint);
     case WorkloadKind::PingPong: return std::make_unique<PingPongWorkload>(endpoint);
     case WorkloadKind::Manual: return std::make_unique<ManualWorkload>();
+    case WorkloadKind::FramedEcho: return createFramedEchoWorkload(endpoint);
+    case WorkloadKind::RequestResponse: return createRequestResponseWorkload(endpoint);
+    case WorkloadKind::Malformed: return createMalformedWorkload(endpoint);
   }
   return std::make_unique<ManualWorkload>();
 }

@@ -1,4 +1,5 @@
-// What a connection does with its bytes: echo, sink, bulk, ping-pong or manual. Workloads run on
+// What a connection does with its bytes: echo, sink, bulk, ping-pong, manual, or a framed
+// workload (framed_workloads.h). Workloads run on
 // the connection's owner thread and only talk to the Connection; they never make system calls.
 #pragma once
 #include <cstddef>

@@ -20,14 +20,16 @@ export interface HalfCloseFlags {
   reset: boolean;
   closed: boolean;
   abortive: boolean;
+  /** The framing rule the peer broke, when the connection was closed for it. */
+  violation: string | null;
 }
 
 export function emptyFlags(): HalfCloseFlags {
-  return { weShutWrite: false, weShutRead: false, peerShutWrite: false, reset: false, closed: false, abortive: false };
+  return { weShutWrite: false, weShutRead: false, peerShutWrite: false, reset: false, closed: false, abortive: false, violation: null };
 }
 
 /** Folds one event into the flags (pure: returns new flags only when something changed). */
-export function applyEventToFlags(flags: HalfCloseFlags, event: Pick<LiveEvent, 'type' | 'how' | 'abortive'>): HalfCloseFlags {
+export function applyEventToFlags(flags: HalfCloseFlags, event: Pick<LiveEvent, 'type' | 'how' | 'abortive' | 'rule'>): HalfCloseFlags {
   switch (event.type) {
     case 'shutdown':
       return {
@@ -39,6 +41,8 @@ export function applyEventToFlags(flags: HalfCloseFlags, event: Pick<LiveEvent, 
       return { ...flags, peerShutWrite: true };
     case 'reset':
       return { ...flags, reset: true };
+    case 'protocol-violation':
+      return { ...flags, violation: event.rule ?? 'unknown rule' };
     case 'closed':
       return { ...flags, closed: true, abortive: flags.abortive || event.abortive === true };
     default:

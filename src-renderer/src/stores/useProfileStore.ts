@@ -40,6 +40,12 @@ export function defaultWorkload(kind: WorkloadKind): EndpointInput['workload'] {
       return { kind, messageBytes: 64, writesPerMessage: 1 };
     case 'manual':
       return { kind };
+    case 'framed-echo':
+      return { kind };
+    case 'request-response':
+      return { kind, maxInFlight: 1, requestsPerSecond: 100 };
+    case 'malformed':
+      return { kind, violation: 'size-above-maximum', goodFramesBefore: 1 };
   }
 }
 

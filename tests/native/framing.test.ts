@@ -1,0 +1,210 @@
+// Framed workloads on real loopback sockets: frames arrive whole however TCP cuts them, and a
+// peer that breaks the framing rules loses only its own connection.
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { ioModels, profileSchema } from '../../src-shared/profile.js';
+import { Run, runProfile } from '../../src-main/engine/run.js';
+import { loadNativeAddon } from '../../src-main/engine/native-engine.js';
+import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
+
+/** A frame in the default format: u16 little-endian size including the 4-byte header, u16 id. */
+function frameOf(id: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(4);
+  header.writeUInt16LE(4 + payload.length, 0);
+  header.writeUInt16LE(id, 2);
+  return Buffer.concat([header, payload]);
+}
+
+function connect(address: string): Promise<net.Socket> {
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port, noDelay: true }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+/** Collects what a socket receives until `bytes` have arrived. */
+function receive(socket: net.Socket, bytes: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let got = 0;
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      got += chunk.length;
+      if (got >= bytes) {
+        socket.off('data', onData);
+        resolve(Buffer.concat(chunks));
+      }
+    };
+    socket.on('data', onData);
+    socket.once('close', () => reject(new Error(`closed after ${got} of ${bytes} bytes`)));
+  });
+}
+
+describe.each(ioModels)('framing on the %s model', (model) => {
+  it('reassembles frames written one byte at a time', async () => {
+    const run = await Run.start(
+      profileOf([{ id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo' } }], {
+        durationMs: 60_000,
+      }),
+    );
+    const frames = [0, 1, 7, 33, 200].map((size, id) => frameOf(id + 1, Buffer.from(Array.from({ length: size }, (_, i) => (i * 7 + id) & 0xff))));
+    const stream = Buffer.concat(frames);
+    const socket = await connect(run.listen[0]!);
+    const echoed = receive(socket, stream.length);
+    // One byte per write, with a pause so each byte leaves in its own segment.
+    for (const byte of stream) {
+      socket.write(Buffer.of(byte));
+      await sleep(1);
+    }
+    expect((await echoed).equals(stream)).toBe(true);
+    socket.end();
+    await run.stop();
+    const result = await run.finished;
+    const server = endpointOf(result, 'server');
+    expect(server.counters.messages).toBe(frames.length);
+    expect(server.counters.protocolViolations).toBe(0);
+    // The frames really arrived in pieces: reads far smaller than the frames they belong to.
+    expect(server.counters.reads).toBeGreaterThan(frames.length * 4);
+    expect(eventsOf(server).filter((event) => event.type === 'protocol-violation')).toEqual([]);
+  });
+
+  it('takes apart frames coalesced into one write and answers each by id', async () => {
+    const result = await runProfile(
+      profileOf([
+        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo' } },
+        {
+          id: 'client',
+          role: 'client',
+          transport: 'tcp',
+          model,
+          connect: { endpoint: 'server' },
+          connections: 2,
+          // Many small requests in flight at once leave the send queue together, in one write.
+          workload: { kind: 'request-response', payload: { distribution: 'uniform', minBytes: 0, maxBytes: 60 }, maxInFlight: 64 },
+        },
+      ]),
+    );
+    const client = endpointOf(result, 'client');
+    const server = endpointOf(result, 'server');
+    expect(client.counters.messages).toBeGreaterThan(500);
+    expect(client.counters.verifyErrors).toBe(0);
+    expect(client.latencyUs?.count).toBe(client.counters.messages);
+    // A frame is at most 64 bytes here: writes and reads of several frames each are coalesced ones.
+    expect(client.counters.bytesPerWrite).toBeGreaterThan(64);
+    expect(server.counters.bytesPerRead).toBeGreaterThan(64);
+    expect(server.counters.protocolViolations).toBe(0);
+    expect(client.errors).toEqual([]);
+  });
+});
+
+describe('hostile framed input', () => {
+  it('closes only the offending connections, each with its rule and header, while good ones keep their rate', async () => {
+    const stallTimeoutMs = 300;
+    const frame = { stallTimeoutMs };
+    const violations = ['size-below-header', 'size-above-maximum', 'stalled-mid-frame'] as const;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo', frame } },
+          {
+            id: 'good',
+            role: 'client',
+            transport: 'tcp',
+            model: 'epoll',
+            connect: { endpoint: 'server' },
+            connections: 20,
+            options: { noDelay: true },
+            workload: { kind: 'request-response', frame, requestsPerSecond: 100 },
+          },
+          ...violations.map((violation) => ({
+            id: violation,
+            role: 'client' as const,
+            transport: 'tcp' as const,
+            model: 'epoll' as const,
+            connect: { endpoint: 'server' },
+            workload: { kind: 'malformed' as const, frame, violation, goodFramesBefore: 2 },
+          })),
+        ],
+        { durationMs: 1500, limits: { seriesConnections: 64, maxSamplesPerConnection: 6000, maxEventsPerConnection: 1000 } },
+      ),
+    );
+    const server = endpointOf(result, 'server');
+    expect(server.counters.protocolViolations).toBe(3);
+
+    const reported = server.connections.flatMap((connection) =>
+      connection.events.filter((event) => event.type === 'protocol-violation').map((event) => ({ connection, event })),
+    );
+    expect(reported.map(({ event }) => event.rule).sort()).toEqual([...violations].sort());
+    const byRule = new Map(reported.map((entry) => [entry.event.rule, entry]));
+    // Each header as sent: after two good frames (ids 0 and 1) the bad one carries id 2.
+    expect(byRule.get('size-below-header')?.event.header).toBe('03 00 02 00');
+    expect(byRule.get('size-above-maximum')?.event.header).toBe('01 10 02 00');
+    expect(byRule.get('stalled-mid-frame')?.event.header).toBe('24 00 02 00');
+    expect(byRule.get('size-above-maximum')?.event.message).toContain('4097');
+    for (const { connection, event } of reported) {
+      expect(event.code).toBe('EPROTO');
+      const closed = connection.events.find((candidate) => candidate.type === 'closed');
+      expect(closed).toMatchObject({ code: 'EPROTO', message: `protocol violation: ${event.rule}` });
+    }
+    // The stall timeout fired once the frame had waited that long, and not before.
+    const stalled = byRule.get('stalled-mid-frame')!;
+    const openedAtMs = stalled.connection.events.find((event) => event.type === 'open')!.atMs;
+    expect(stalled.event.atMs - openedAtMs).toBeGreaterThanOrEqual(stallTimeoutMs);
+    expect(stalled.event.message).toContain(`within ${stallTimeoutMs} ms`);
+
+    // The good frames before each bad one were answered (the stalled client got both back).
+    expect(endpointOf(result, 'stalled-mid-frame').counters.messages).toBe(2);
+
+    // Only the three offenders were closed; every good connection kept going at its pace.
+    const closedForViolation = server.connections.filter((connection) => connection.events.some((event) => event.type === 'closed' && event.code === 'EPROTO'));
+    expect(closedForViolation).toHaveLength(3);
+    const good = endpointOf(result, 'good');
+    expect(good.counters.connectionsTotal).toBe(20);
+    expect(good.connections.every((connection) => !connection.events.some((event) => event.type === 'closed' && event.code))).toBe(true);
+    expect(good.counters.verifyErrors).toBe(0);
+    // 20 connections at 100 requests/s for 1.5 s offer 3000; a loaded machine may fall behind,
+    // but a stalled server would answer almost none.
+    expect(good.counters.messages).toBeGreaterThan(1500);
+  });
+
+  it('refuses framing settings that cannot work, naming the field', () => {
+    const base = (workload: object) =>
+      profileOf([
+        { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo' } },
+        { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'server' }, workload: workload as never },
+      ]);
+    const issues = (workload: object) =>
+      (profileSchema.safeParse(base(workload)).error?.issues ?? []).map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    expect(issues({ kind: 'request-response', payload: { distribution: 'fixed', bytes: 5000 } })).toEqual([
+      expect.stringMatching(/^endpoints\.1\.workload\.payload\.bytes: a payload of 5000 bytes does not fit/),
+    ]);
+    expect(issues({ kind: 'malformed', violation: 'size-below-header', frame: { sizeIncludesHeader: false } })).toContain(
+      'endpoints.1.workload.violation: a size that excludes the header cannot be smaller than it; set frame.sizeIncludesHeader',
+    );
+    expect(issues({ kind: 'malformed', violation: 'size-above-maximum', frame: { sizeBytes: 1, maxFrameBytes: 255 } }).join('\n')).toMatch(
+      /endpoints\.1\.workload\.frame\.maxFrameBytes: a 1-byte size field cannot announce more than 255 bytes/,
+    );
+    expect(issues({ kind: 'request-response', frame: { idBytes: 1 }, maxInFlight: 300 }).join('\n')).toMatch(/maxInFlight: a 1-byte id tells at most 256/);
+    expect(issues({ kind: 'request-response', frame: { byteOrder: 'big' } })).toEqual(['endpoints.1.workload.frame: the frame format differs from that of "server"']);
+  });
+
+  it('refuses an impossible frame format at the addon boundary too', () => {
+    const { Engine } = loadNativeAddon();
+    const endpoint = (frame: object) => ({
+      id: 'server',
+      role: 'server',
+      transport: 'tcp',
+      model: 'epoll',
+      host: '127.0.0.1',
+      port: 0,
+      options: {},
+      workload: { kind: 'framed-echo', frame },
+    });
+    const config = (frame: object) => ({ sampleEveryMs: 100, captureEnabled: false, captureEntries: 16, capturePreviewBytes: 0, seriesConnections: 0, endpoints: [endpoint(frame)], actions: [] });
+    const valid = { sizeBytes: 2, idBytes: 2, bigEndian: false, sizeIncludesHeader: true, maxFrameBytes: 4096, stallTimeoutMs: 1000 };
+    expect(() => new Engine(config({ ...valid, sizeBytes: 3 }) as never, () => {})).toThrow('config.endpoints[0].workload.frame.sizeBytes must be 1, 2 or 4');
+    expect(() => new Engine(config({ ...valid, maxFrameBytes: 3 }) as never, () => {})).toThrow(/config\.endpoints\[0\]\.workload\.frame\.maxFrameBytes must be an integer from 4/);
+  });
+});
