@@ -52,6 +52,8 @@ export function findingsOf(result: RunResult): Finding[] {
       ...senderLimited(endpoint),
       ...retransmissions(endpoint),
       ...halfOpen(endpoint, context),
+      ...keepAliveTimeouts(endpoint),
+      ...halfOpenToVanishedPeer(endpoint, context),
       ...optionsNotApplied(endpoint, context),
       ...halfClose(endpoint, context),
       ...datagramBoundaries(endpoint, context),
@@ -540,6 +542,115 @@ function halfOpen(endpoint: EndpointResult, context: RunContext): Finding[] {
       `${plural(open.length, 'connection')} stayed half-open after the peer's FIN.`,
       `The peer of connection ${longest.connection.index} shut down its writing at ${figures.peerShutdownAtMs} ms and ${endpoint.id} did not close ${until}: ` +
         'the socket waits in CLOSE_WAIT, holding its descriptor and buffers, until the application closes it.',
+      figures,
+    ),
+  ];
+}
+
+/**
+ * When the connection last moved bytes either way, at or before atMs: the open, or the first
+ * sample that saw its byte counts change. Keepalive counts its idle time from the last packet
+ * heard, which this approaches from above.
+ */
+function lastTrafficMs(connection: ConnectionResult, atMs: number): number {
+  let lastMs = connection.events.find((event) => event.type === 'open')?.atMs ?? 0;
+  let previous: ConnectionSample | undefined;
+  for (const sample of connection.samples) {
+    if (sample.atMs > atMs) break;
+    if (previous && (sample.bytesIn !== previous.bytesIn || sample.bytesOut !== previous.bytesOut)) lastMs = Math.max(lastMs, sample.atMs);
+    previous = sample;
+  }
+  return lastMs;
+}
+
+/** A connection the kernel closed with ETIMEDOUT: the peer stopped answering. */
+function timedOutClose(connection: ConnectionResult): ConnectionEvent | undefined {
+  return connection.events.find((event) => event.type === 'closed' && event.code === 'ETIMEDOUT');
+}
+
+function keepAliveTimeouts(endpoint: EndpointResult): Finding[] {
+  const keepAlive = endpoint.appliedOptions?.keepAlive;
+  if (endpoint.transport !== 'tcp' || !keepAlive) return [];
+  const timedOut: { connection: ConnectionResult; atMs: number; silentMs: number; probes: number }[] = [];
+  for (const connection of endpoint.connections) {
+    const closed = timedOutClose(connection);
+    if (!closed) continue;
+    // Keepalive probes only an idle connection; with data unacknowledged the retransmission timer
+    // gave up instead, which the endpoint's errors report.
+    if ((sampleBefore(connection, closed.atMs)?.kernelSendQueueBytes ?? 0) > 0) continue;
+    const probes = Math.max(0, ...connection.samples.map((sample) => sample.tcp?.probes ?? 0));
+    timedOut.push({ connection, atMs: closed.atMs, silentMs: closed.atMs - lastTrafficMs(connection, closed.atMs), probes });
+  }
+  const first = timedOut[0];
+  if (!first) return [];
+  const keepAliveS = keepAlive.idleS + keepAlive.intervalS * keepAlive.count;
+  const figures: Finding['figures'] = {
+    connections: timedOut.length,
+    atMs: Math.round(first.atMs),
+    silentMs: Math.round(first.silentMs),
+    keepAliveS,
+    idleS: keepAlive.idleS,
+    intervalS: keepAlive.intervalS,
+    count: keepAlive.count,
+    probesSeen: first.probes,
+  };
+  const which = timedOut.length === 1 ? `Connection ${first.connection.index}` : `${timedOut.length} connections, the first`;
+  return [
+    finding(
+      'problem',
+      'keepalive-timeout',
+      endpoint,
+      first.connection,
+      `Peer vanished: keepalive timed out after ${keepAliveS} s.`,
+      `${which} heard nothing from its peer for ${round1(first.silentMs / 1000)} s and was closed by the kernel with ETIMEDOUT at ${figures.atMs} ms: ` +
+        `after ${keepAlive.idleS} s of silence keepalive sent ${plural(keepAlive.count, 'probe')}, ${keepAlive.intervalS} s apart, and none was answered. ` +
+        'The peer is gone without a FIN or a reset: powered off, unplugged, or behind a firewall that drops its packets.',
+      figures,
+    ),
+  ];
+}
+
+function halfOpenToVanishedPeer(endpoint: EndpointResult, context: RunContext): Finding[] {
+  if (endpoint.transport !== 'tcp' || endpoint.appliedOptions?.keepAlive) return [];
+  // Peers that other connections of this run found dead, and when they found out first.
+  const vanishedAtMs = new Map<string, number>();
+  for (const other of context.result.endpoints) {
+    for (const connection of other.connections) {
+      const closed = timedOutClose(connection);
+      if (!closed || !connection.remote) continue;
+      vanishedAtMs.set(connection.remote, Math.min(vanishedAtMs.get(connection.remote) ?? Infinity, closed.atMs));
+    }
+  }
+  const left: { connection: ConnectionResult; vanishedAtMs: number; lastSample: ConnectionSample }[] = [];
+  for (const connection of endpoint.connections) {
+    const since = connection.remote === null ? undefined : vanishedAtMs.get(connection.remote);
+    if (since === undefined || timedOutClose(connection)) continue;
+    const atVanish = sampleBefore(connection, since);
+    const after = connection.samples.filter((sample) => sample.atMs > since && sample.tcp);
+    const lastSample = after.at(-1);
+    // Still ESTABLISHED after the peer was found dead, and nothing heard from it since.
+    if (!atVanish || !lastSample || after.some((sample) => sample.tcp!.state !== 'ESTABLISHED' || sample.bytesIn !== atVanish.bytesIn)) continue;
+    left.push({ connection, vanishedAtMs: since, lastSample });
+  }
+  const first = left[0];
+  if (!first) return [];
+  const figures: Finding['figures'] = {
+    connections: left.length,
+    peer: first.connection.remote!,
+    peerVanishedAtMs: Math.round(first.vanishedAtMs),
+    stillEstablishedAtMs: Math.round(first.lastSample.atMs),
+    kernelSendQueueBytes: first.lastSample.kernelSendQueueBytes ?? 0,
+  };
+  return [
+    finding(
+      'warning',
+      'half-open-vanished-peer',
+      endpoint,
+      first.connection,
+      `${plural(left.length, 'connection')} to a vanished peer stayed ESTABLISHED: half-open, and nothing will tell.`,
+      `Another connection to ${figures.peer} timed out at ${figures.peerVanishedAtMs} ms, yet connection ${first.connection.index} of ${endpoint.id} still read ESTABLISHED at ` +
+        `${figures.stillEstablishedAtMs} ms with nothing heard since. Without keepalive an idle connection never probes its peer, so the socket, its descriptor ` +
+        'and its buffers stay until the application writes (and, minutes later, gives up retransmitting) or closes. Turn on keepAlive or send heartbeats.',
       figures,
     ),
   ];

@@ -3,6 +3,7 @@
 // Keepalive detects the dead peer after idle + interval × count seconds of silence; without it
 // the connection stays ESTABLISHED, half-open, for as long as nobody writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findingsOf } from '../../src-shared/findings.js';
 import type { RemoteRun } from '../../src-main/engine/host-client.js';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, RunResult } from '../../src-shared/result.js';
@@ -117,5 +118,17 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
       expect(connection.events.some((event) => event.type === 'peer-shutdown' || event.type === 'reset')).toBe(false);
       expect(connection.samples.at(-1)?.tcp?.state).toBe('ESTABLISHED');
     }
+  });
+
+  it('the findings say the peer vanished and which connection was left half-open', () => {
+    const findings = findingsOf(clientResult);
+    for (const model of keepAliveModels) {
+      const timedOut = findings.find((finding) => finding.kind === 'keepalive-timeout' && finding.endpoint === `keepalive-${model}`);
+      expect(timedOut?.title).toBe('Peer vanished: keepalive timed out after 4 s.');
+      expect(timedOut?.figures.silentMs).toBeGreaterThan(keepAliveDetectionMs - 300);
+    }
+    const halfOpen = findings.filter((finding) => finding.kind === 'half-open-vanished-peer');
+    expect(halfOpen.map((finding) => finding.endpoint)).toEqual(['no-keepalive']);
+    expect(halfOpen[0]!.figures.peer).toBe(onlyConnection(clientResult, 'no-keepalive').remote);
   });
 });
