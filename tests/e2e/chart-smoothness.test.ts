@@ -30,6 +30,7 @@ interface BenchWindow {
     mountReference(): void;
     unmount(): void;
     measure(frames: number): Promise<Measurement>;
+    measureLive(seconds: number): Promise<{ frameChartMs: number[]; batches: number; redraws: number }>;
     simulate(samples: number, redrawEvery: number): void;
     pointCounts(): number[];
     drawnCounts(): { plotWidthPx: number; points: number[] }[];
@@ -111,6 +112,12 @@ describe('chart smoothness', () => {
       `chart redraw per frame, 4 charts of 4 series x ${counts[0]} points (10 min at 10 samples/s), 1280x800, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs\n` +
         `${report('before: whole history to Chart.js, its LTTB decimation', before)}\n` +
         `${report('after: TimeSeriesChart min/max per pixel column', after)}`,
+    );
+    const live = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measureLive(6));
+    console.log(
+      `live rhythm, a batch every 100 ms and the adapter scheduling its own redraws (chart-frames.ts), over ${live.batches} batches:\n` +
+        `  chart work per animation frame:       ${describeMs(live.frameChartMs)} over ${live.frameChartMs.length} frames\n` +
+        `  redraws per chart and batch:          ${(live.redraws / 4 / Math.max(1, live.batches)).toFixed(2)}`,
     );
     await page.screenshot({ path: screenshotPath('chart-bench') });
     // A sanity bound only: a redraw that takes longer than a quarter second is broken, not slow.

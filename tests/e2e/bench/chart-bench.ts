@@ -3,7 +3,7 @@
 // chart-smoothness.test.ts and driven from there through `window.chartBench`. The same histories
 // can be drawn by reference charts (reference-charts.ts: the adapter as it was before) for a
 // before/after comparison in one run.
-import { createApp, h, type App } from 'vue';
+import { createApp, h, ref, type App } from 'vue';
 import { Chart } from 'chart.js';
 import TimeSeriesChart from '../../../src-renderer/src/components/TimeSeriesChart.vue';
 import { PointHistory } from '../../../src-renderer/src/lib/series.js';
@@ -39,6 +39,11 @@ interface DrawnChart {
 }
 
 let charts: DrawnChart[] = [];
+/** Counts every chart's draws, to tell whether the charts kept up with the batches. */
+let chartDraws = 0;
+Chart.register({ id: 'bench-draw-counter', afterDraw: () => void (chartDraws += 1) });
+/** Moved at each simulated batch in measureLive, as the samples store's version is. */
+const version = ref(0);
 let app: App | null = null;
 let references: ReferenceChart[] = [];
 const root = document.getElementById('app')!;
@@ -58,7 +63,7 @@ function mountAdapter(): void {
               },
               title: `chart ${chart + 1}`,
               yLabel: 'value',
-              version: 0,
+              version: version.value,
               height: chartHeightPx,
               source: () => seriesOf(chart),
             }),
@@ -146,6 +151,47 @@ function measure(frames: number): Promise<Measurement> {
   });
 }
 
+interface LiveMeasurement {
+  /** Per animation frame that redrew any chart: the time spent in that frame's chart callbacks. */
+  frameChartMs: number[];
+  batches: number;
+  /** Chart redraws during the measurement, over all charts. */
+  redraws: number;
+}
+
+/**
+ * The Live page's rhythm: a batch of samples every 100 ms moves every chart's version, and the
+ * adapter schedules its own redraws (through chart-frames.ts). Animation frame callbacks are timed
+ * by wrapping requestAnimationFrame, and summed per frame.
+ */
+function measureLive(seconds: number): Promise<LiveMeasurement> {
+  const requestFrame = window.requestAnimationFrame;
+  const perFrame = new Map<number, number>();
+  const drawsBefore = chartDraws;
+  let batches = 0;
+  window.requestAnimationFrame = (callback) =>
+    requestFrame((time) => {
+      const start = performance.now();
+      callback(time);
+      perFrame.set(time, (perFrame.get(time) ?? 0) + performance.now() - start);
+    });
+  const batchTimer = setInterval(() => {
+    pushSample();
+    version.value += 1;
+    batches += 1;
+  }, 1000 / samplesPerSecond);
+  return new Promise((resolve) => {
+    setTimeout(() => {
+      clearInterval(batchTimer);
+      // Let the last batch's redraws finish before unwrapping.
+      setTimeout(() => {
+        window.requestAnimationFrame = requestFrame;
+        resolve({ frameChartMs: [...perFrame.values()], batches, redraws: chartDraws - drawsBefore });
+      }, 200);
+    }, seconds * 1000);
+  });
+}
+
 function redrawAll(): void {
   for (const chart of charts) chart.redraw();
 }
@@ -179,6 +225,7 @@ declare global {
       mountReference(): void;
       unmount(): void;
       measure: typeof measure;
+      measureLive: typeof measureLive;
       simulate: typeof simulate;
       pointCounts: typeof pointCounts;
       drawnCounts: typeof drawnCounts;
@@ -195,6 +242,7 @@ window.chartBench = {
   mountReference,
   unmount,
   measure,
+  measureLive,
   simulate,
   pointCounts,
   drawnCounts,
