@@ -117,7 +117,7 @@ export const liveEventSchema = z.strictObject({
   atUs: z.number(),
   connectionId: count,
   endpoint: count,
-  type: z.enum(eventTypes),
+  type: z.enum([...eventTypes, 'listen']),
   state: z.int().min(0).max(15).optional(),
   how: z.enum(['read', 'write', 'both']).optional(),
   abortive: z.boolean().optional(),
@@ -127,6 +127,9 @@ export const liveEventSchema = z.strictObject({
   remote: z.string().optional(),
   rule: z.string().optional(),
   header: z.string().optional(),
+  reuseAddr: z.boolean().optional().describe('listen: SO_REUSEADDR on the new listener'),
+  timeWaitSockets: count.optional().describe('listen: TCP sockets in TIME_WAIT on the port when the listener restarted'),
+  timeWaitSource: z.string().optional().describe('listen: where that count came from ("sock_diag", or "/proc/net/tcp" as the fallback)'),
 });
 
 /** Capture records as parallel typed arrays (cheap to copy across a process boundary). */

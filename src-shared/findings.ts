@@ -45,6 +45,7 @@ export function findingsOf(result: RunResult): Finding[] {
       ...fdSetSizeRefusals(endpoint),
       ...endpointErrors(endpoint),
       ...protocolViolations(endpoint),
+      ...listenerRestarts(endpoint, spec),
       ...abortiveCloses(endpoint),
       ...resets(endpoint, context),
       ...nagleStall(endpoint, spec),
@@ -188,9 +189,15 @@ const errorMeanings: Record<string, string> = {
   EPERM: 'operation not permitted',
 };
 
+/** Failures of listener restarts have their own finding; the endpoint's error tally counts them too. */
+function explainedByRestarts(endpoint: EndpointResult, error: EndpointResult['errors'][number]): boolean {
+  const failed = (endpoint.listenerRestarts ?? []).filter((restart) => !restart.listening && restart.code === error.code);
+  return failed.length > 0 && failed.length >= (error.count ?? 1);
+}
+
 function endpointErrors(endpoint: EndpointResult): Finding[] {
   return endpoint.errors
-    .filter((error) => error.code !== 'FD_SETSIZE')
+    .filter((error) => error.code !== 'FD_SETSIZE' && !explainedByRestarts(endpoint, error))
     .map((error) => {
       const count = error.count ?? 1;
       const meaning = errorMeanings[error.code];
@@ -227,6 +234,74 @@ function protocolViolations(endpoint: EndpointResult): Finding[] {
       `Rules broken: ${rules}. The first: ${sentence(first.event.message ?? first.event.rule ?? '')} ` +
         'Each offender lost only its own connection; frames are never trusted past the header check.',
       { protocolViolations: total, ...Object.fromEntries(byRule), firstHeader: first.event.header ?? '' },
+    ),
+  ];
+}
+
+const onOff = (flag: boolean): string => (flag ? 'on' : 'off');
+
+/**
+ * A listener restarted while the port's old connections sat in TIME_WAIT: whether it could listen
+ * again, and why not, with the kernel's count of TIME_WAIT sockets taken at the restart.
+ */
+function listenerRestarts(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
+  const restarts = endpoint.listenerRestarts ?? [];
+  if (restarts.length === 0) return [];
+  const refused = restarts.find((restart) => restart.code === 'EADDRINUSE');
+  const base = { restarts: restarts.length, failedRestarts: restarts.filter((restart) => !restart.listening).length };
+  if (!refused) {
+    const last = restarts[restarts.length - 1]!;
+    if (!last.listening) return [];  // other failures are reported as the endpoint's errors
+    const timeWait = last.timeWaitSockets;
+    return [
+      finding(
+        'info',
+        'listener-restart',
+        endpoint,
+        undefined,
+        `${endpoint.id} listened again on ${last.address} with SO_REUSEADDR ${onOff(last.reuseAddr)}.`,
+        `The listener was restarted ${plural(restarts.length, 'time')}; at the last restart ` +
+          (timeWait === null ? 'the TIME_WAIT sockets on the port could not be counted.' : `${plural(timeWait, 'socket')} on the port ${timeWait === 1 ? 'was' : 'were'} in TIME_WAIT.`),
+        { ...base, address: last.address, reuseAddr: onOff(last.reuseAddr), ...(timeWait !== null && { timeWaitSockets: timeWait }) },
+      ),
+    ];
+  }
+  const timeWait = refused.timeWaitSockets;
+  const relistened = restarts.find((restart) => restart.atMs > refused.atMs && restart.listening);
+  const waiting = timeWait === null ? 'while the TIME_WAIT sockets on the port could not be counted' : `while ${plural(timeWait, 'connection')} ${timeWait === 1 ? 'was' : 'were'} in TIME_WAIT`;
+  const title =
+    `Restart ${refused.reuseAddr ? 'with' : 'without'} SO_REUSEADDR failed: EADDRINUSE on ${refused.address} ${waiting}` +
+    (relistened ? `; with SO_REUSEADDR ${onOff(relistened.reuseAddr)} it listened again.` : '.');
+  // Linux lets a bind pass a TIME_WAIT socket only when both have SO_REUSEADDR: the new
+  // listener, and the socket in TIME_WAIT, which inherited it from the listener that accepted it.
+  const oldListenerReuse = spec?.options.reuseAddr === true;
+  const why = !refused.reuseAddr
+    ? timeWait === 0
+      ? 'The new listener did not set SO_REUSEADDR, and connections the old listener had accepted were still open on the port, so the kernel refused it.'
+      : 'The new listener did not set SO_REUSEADDR, so the kernel refused the port while connections on it were in TIME_WAIT.'
+    : oldListenerReuse
+      ? 'SO_REUSEADDR was on, yet another socket on the port (not one in TIME_WAIT alone) held the address.'
+      : 'SO_REUSEADDR was on for the new listener, but the sockets in TIME_WAIT were accepted by a listener without it, and Linux needs it on both.';
+  const counted = timeWait === null ? '' : ` The count is the kernel's, read through ${refused.timeWaitSource ?? 'the kernel'} at the restart.`;
+  return [
+    finding(
+      'warning',
+      'listener-restart',
+      endpoint,
+      undefined,
+      title,
+      `${why} The side that closes a connection first keeps it in TIME_WAIT (60 s on Linux) on its port; a server that closes first ` +
+        `and restarts at once needs SO_REUSEADDR set before bind.${counted}`,
+      {
+        ...base,
+        address: refused.address,
+        port: Number(/:(\d+)$/.exec(refused.address)?.[1] ?? 0),
+        code: 'EADDRINUSE',
+        reuseAddr: onOff(refused.reuseAddr),
+        ...(timeWait !== null && { timeWaitSockets: timeWait }),
+        ...(refused.timeWaitSource !== null && { timeWaitSource: refused.timeWaitSource }),
+        ...(relistened && { relistenedWithReuseAddr: onOff(relistened.reuseAddr) }),
+      },
     ),
   ];
 }

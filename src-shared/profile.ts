@@ -141,6 +141,10 @@ const commandBodies = {
     hex: z.string().max(maxIoBytes * 2).regex(/^(?:[0-9a-fA-F]{2}\s*)*$/, 'hex is pairs of hex digits').optional(),
     encoding: z.enum(['utf8', 'utf16le']).default('utf8').describe('how text becomes bytes'),
   },
+  restartListener: {
+    do: z.literal('restart-listener').describe('TCP servers: close the listening socket and listen again at the same address and port; accepted connections stay open'),
+    options: socketOptionsSchema.default({}).describe('applied to the new listener over the endpoint\'s own options, such as {"reuseAddr": false}'),
+  },
 };
 
 const exactlyOnePayload = (send: { text?: string | undefined; hex?: string | undefined }) => (send.text === undefined) !== (send.hex === undefined);
@@ -151,6 +155,7 @@ export const commandBodySchema = z.discriminatedUnion('do', [
   z.strictObject(commandBodies.close),
   z.strictObject(commandBodies.setOption),
   z.strictObject(commandBodies.send).refine(exactlyOnePayload, 'a send takes exactly one of "text" or "hex"'),
+  z.strictObject(commandBodies.restartListener),
 ]);
 export type CommandBody = z.infer<typeof commandBodySchema>;
 
@@ -159,6 +164,7 @@ export const actionSchema = z.discriminatedUnion('do', [
   z.strictObject({ ...actionTarget, ...commandBodies.close }),
   z.strictObject({ ...actionTarget, ...commandBodies.setOption }),
   z.strictObject({ ...actionTarget, ...commandBodies.send }),
+  z.strictObject({ ...actionTarget, ...commandBodies.restartListener }),
 ]);
 export type ActionSpec = z.infer<typeof actionSchema>;
 
@@ -257,6 +263,14 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     }
     if (target.transport === 'udp' && (action.do === 'shutdown' || (action.do === 'close' && action.abortive))) {
       ctx.addIssue({ code: 'custom', path: ['actions', index, 'do'], message: 'shutdown and abortive close are TCP only' });
+    }
+    if (action.do === 'restart-listener') {
+      if (target.role !== 'server' || target.transport !== 'tcp') {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, 'endpoint'], message: `"${target.id}" has no listener: restart-listener is for TCP servers` });
+      }
+      if (action.connection !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, 'connection'], message: 'restart-listener acts on the endpoint\'s listener, not on a connection' });
+      }
     }
   });
 }

@@ -65,6 +65,18 @@ export const connectionEventSchema = z.strictObject({
 });
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
 
+export const listenerRestartSchema = z.strictObject({
+  atMs: z.number(),
+  address: z.string().describe('where the listener tried to listen again, such as 127.0.0.1:40123'),
+  reuseAddr: z.boolean().describe('SO_REUSEADDR on the new listener'),
+  listening: z.boolean().describe('the new listener is up; false when bind or listen failed'),
+  code: z.string().optional().describe('the failure: errno name, such as EADDRINUSE'),
+  message: z.string(),
+  timeWaitSockets: z.number().nullable().describe('TCP sockets in TIME_WAIT on the port at the restart; null when the kernel could not be asked'),
+  timeWaitSource: z.string().nullable().describe('"sock_diag", or "/proc/net/tcp" when sock_diag was refused'),
+});
+export type ListenerRestart = z.infer<typeof listenerRestartSchema>;
+
 export const endpointCountersSchema = z.strictObject({
   threads: z.number().describe('the most threads the endpoint ran at once'),
   connectionsOpen: z.number(),
@@ -181,6 +193,7 @@ export const endpointResultSchema = z.strictObject({
   connectionsWithoutSeries: z.number().describe('connections past limits.seriesConnections: counted, not sampled one by one'),
   aggregate: endpointAggregateSchema.optional().describe('all open connections together, as the sampler last saw them'),
   errors: z.array(errorValueSchema),
+  listenerRestarts: z.array(listenerRestartSchema).optional().describe('TCP servers: each restart-listener and what the kernel said'),
 });
 export type EndpointResult = z.infer<typeof endpointResultSchema>;
 

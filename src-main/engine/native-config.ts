@@ -155,6 +155,8 @@ export function commandBody(action: CommandBody): NativeCommand {
       return { do: 'set-option', options: toNativeOptions(action.options) };
     case 'send':
       return { do: 'send', bytes: payloadBytes(action) };
+    case 'restart-listener':
+      return { do: 'restart-listener', options: toNativeOptions(action.options) };
   }
 }
 

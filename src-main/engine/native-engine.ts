@@ -70,7 +70,7 @@ export interface NativeCommand {
   endpoint?: number;
   connectionIndex?: number;
   connectionId?: number;
-  do: 'shutdown' | 'close' | 'set-option' | 'send';
+  do: 'shutdown' | 'close' | 'set-option' | 'send' | 'restart-listener';
   how?: 'read' | 'write' | 'both';
   abortive?: boolean;
   options?: NativeSocketOptions;

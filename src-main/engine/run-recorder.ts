@@ -5,6 +5,7 @@ import {
   type ConnectionEvent,
   type ConnectionSample,
   type EndpointResult,
+  type ListenerRestart,
   type RunResult,
 } from '../../src-shared/result.js';
 import type { RunProgress } from '../../src-shared/engine-protocol.js';
@@ -15,6 +16,8 @@ import { Ring } from './ring.js';
 
 /** Connections the recorder follows one by one; past this, a run with churn is only counted. */
 export const maxTrackedConnections = 20000;
+/** Listener restarts kept per endpoint (a ring): a profile or a user may restart again and again. */
+export const maxListenerRestarts = 1000;
 
 
 interface TrackedConnection {
@@ -44,6 +47,7 @@ export class RunRecorder {
   private lastAtUs = 0;
   private readonly peakThreads: number[] = [];
   private readonly aggregates = new AggregateRecorder();
+  private readonly listenerRestarts = new Map<number, Ring<ListenerRestart>>();
 
   constructor(private readonly profile: Profile) {
     this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
@@ -76,6 +80,10 @@ export class RunRecorder {
   }
 
   private addEvent(event: NativeEvent): void {
+    if (!isConnectionEvent(event)) {
+      this.addListenerRestart(event);
+      return;
+    }
     if (event.connectionId === 0) return; // endpoint-level failures are in the endpoint's errors
     let connection = this.connections.get(event.connectionId);
     if (!connection) {
@@ -101,6 +109,21 @@ export class RunRecorder {
       connection.remote = event.remote ?? null;
     }
     connection.events.push(toConnectionEvent(event));
+  }
+
+  private addListenerRestart(event: NativeEvent): void {
+    let restarts = this.listenerRestarts.get(event.endpoint);
+    if (!restarts) this.listenerRestarts.set(event.endpoint, (restarts = new Ring(maxListenerRestarts)));
+    restarts.push({
+      atMs: event.atUs / 1000,
+      address: event.local ?? '',
+      reuseAddr: event.reuseAddr ?? false,
+      listening: event.code === undefined,
+      ...(event.code !== undefined && { code: event.code }),
+      message: event.message ?? '',
+      timeWaitSockets: event.timeWaitSockets ?? null,
+      timeWaitSource: event.timeWaitSource ?? null,
+    });
   }
 
   progress(elapsedMs: number, durationMs: number): RunProgress {
@@ -174,6 +197,7 @@ export class RunRecorder {
         connectionsWithoutSeries: snapshot?.connectionsWithoutSeries ?? 0,
         ...optional('aggregate', this.aggregates.endpoint(index)),
         errors: (snapshot?.errors ?? []).map((error) => ({ code: error.code, message: error.message, count: error.count })),
+        ...(this.listenerRestarts.has(index) && { listenerRestarts: this.listenerRestarts.get(index)!.toArray() }),
       };
     });
     return {
@@ -214,6 +238,11 @@ export class RunRecorder {
       hits.push(`capture: kept the newest ${this.capture.capacity} reads and writes, ${this.capture.dropped} older ones were dropped (capture.maxEntries)`);
     }
     if (this.eventsDropped > 0) hits.push(`events: ${this.eventsDropped} were dropped by the engine`);
+    for (const [index, restarts] of this.listenerRestarts) {
+      if (restarts.dropped > 0) {
+        hits.push(`${this.profile.endpoints[index]?.id ?? index}: ${restarts.dropped} older listener restarts were dropped (kept the newest ${maxListenerRestarts})`);
+      }
+    }
     if (this.untrackedConnections > 0) {
       hits.push(`connections: ${this.untrackedConnections} past the first ${maxTrackedConnections} were counted but not followed one by one`);
     }
@@ -247,7 +276,12 @@ function stateName(state: number | undefined): (typeof tcpStates)[number] {
   return tcpStates[state ?? 0] ?? 'UNKNOWN';
 }
 
-function toConnectionEvent(event: NativeEvent): ConnectionEvent {
+/** Every event but an endpoint's listener restart belongs to a connection. */
+function isConnectionEvent(event: NativeEvent): event is NativeEvent & { type: ConnectionEvent['type'] } {
+  return event.type !== 'listen';
+}
+
+function toConnectionEvent(event: NativeEvent & { type: ConnectionEvent['type'] }): ConnectionEvent {
   const out: ConnectionEvent = { atMs: event.atUs / 1000, type: event.type };
   if (event.state !== undefined) out.state = stateName(event.state);
   if (event.how !== undefined) out.how = event.how;

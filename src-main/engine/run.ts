@@ -2,7 +2,7 @@ import { profileSchema, type CommandBody, type Profile } from '../../src-shared/
 import type { CommandTarget } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { parseOrThrow } from '../../src-shared/validation.js';
-import { toEngineError } from './engine-error.js';
+import { EngineError, toEngineError } from './engine-error.js';
 import { describeEnvironment } from './environment.js';
 import { commandBody, toNativeConfig } from './native-config.js';
 import { loadNativeAddon, type NativeBatch, type NativeEngine } from './native-engine.js';
@@ -81,6 +81,9 @@ export class Run {
   /** Sends a live command; throws an EngineError (ENOENT) when nothing matches. */
   command(target: CommandTarget, body: CommandBody): void {
     const native = commandBody(body);
+    if (body.do === 'restart-listener' && ('connectionId' in target || target.connection !== undefined)) {
+      throw new EngineError('EINVAL', 'restart-listener acts on a server endpoint\'s listener: aim it at {"endpoint"} without a connection');
+    }
     if ('connectionId' in target) native.connectionId = target.connectionId;
     else {
       const index = this.profile.endpoints.findIndex((endpoint) => endpoint.id === target.endpoint);

@@ -12,6 +12,7 @@
         "src/errors.cc",
         "src/framed_workloads.cc",
         "src/framing.cc",
+        "src/listener_restart.cc",
         "src/model_blocking.cc",
         "src/model_epoll.cc",
         "src/model_select.cc",
@@ -21,6 +22,7 @@
         "src/send_queue.cc",
         "src/sockets.cc",
         "src/socket_options.cc",
+        "src/tcp_diag.cc",
         "src/tcp_sampling.cc",
         "src/workload.cc"
       ],

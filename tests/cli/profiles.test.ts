@@ -36,6 +36,7 @@ describe('sockscope profiles and run --profile (the built CLI, run from another 
     const { code, stdout } = await sockscope(['profiles']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^half-close +half-close\.json /m);
+    expect(stdout).toMatch(/^reuseaddr-time-wait +reuseaddr-time-wait\.json +A server restarted on its port fails with EADDRINUSE/m);
   });
 
   it('runs half-close by name and prints its findings', async () => {

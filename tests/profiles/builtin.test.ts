@@ -31,6 +31,7 @@ describe('the built-in profiles', () => {
         'select-fd-limit',
         'io-model-shootout',
         'framed-protocol',
+        'reuseaddr-time-wait',
       ]),
     );
   });
@@ -101,6 +102,18 @@ describe('the built-in profiles', () => {
     const [refusals] = ofKind(findings, 'fd-setsize', 'server');
     expect(refusals?.figures.connectionsRefused).toBeGreaterThan(0);
     expect(refusals?.figures.fdSetSize).toBe(1024);
+  });
+
+  it('reuseaddr-time-wait: the restart without SO_REUSEADDR fails while the closed connections sit in TIME_WAIT, the one with it listens', async () => {
+    const { result, findings } = await findingsOfRun('reuseaddr-time-wait');
+    const server = result.endpoints.find((endpoint) => endpoint.id === 'server')!;
+    const [restart] = ofKind(findings, 'listener-restart', 'server');
+    expect(restart?.title).toBe(
+      `Restart without SO_REUSEADDR failed: EADDRINUSE on ${server.listen!} while 8 connections were in TIME_WAIT; with SO_REUSEADDR on it listened again.`,
+    );
+    expect(restart?.figures).toMatchObject({ code: 'EADDRINUSE', timeWaitSockets: 8, timeWaitSource: 'sock_diag', reuseAddr: 'off', relistenedWithReuseAddr: 'on' });
+    // The failed restart is told once, by its own finding, not again as a bare endpoint error.
+    expect(ofKind(findings, 'endpoint-error')).toEqual([]);
   });
 
   it('io-model-shootout: every model answers, and nothing is wrong', async () => {

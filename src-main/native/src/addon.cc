@@ -71,7 +71,8 @@ constexpr std::pair<const char*, FrameRule> kFrameRules[] = {{"size-below-header
                                                              {"size-above-maximum", FrameRule::SizeAboveMaximum},
                                                              {"stalled-mid-frame", FrameRule::StalledMidFrame}};
 constexpr std::pair<const char*, CommandKind> kCommands[] = {{"shutdown", CommandKind::Shutdown}, {"close", CommandKind::Close},
-                                                             {"set-option", CommandKind::SetOption}, {"send", CommandKind::Send}};
+                                                             {"set-option", CommandKind::SetOption}, {"send", CommandKind::Send},
+                                                             {"restart-listener", CommandKind::RestartListener}};
 constexpr std::pair<const char*, ShutdownHow> kHows[] = {{"read", ShutdownHow::Read}, {"write", ShutdownHow::Write}, {"both", ShutdownHow::Both}};
 
 constexpr int64_t kMaxInt = 2147483647;
@@ -171,7 +172,7 @@ CommandSpec readCommand(const Napi::Object& c, const std::string& path, size_t e
   command.kind = enumField(c, "do", path, kCommands);
   if (command.kind == CommandKind::Shutdown) command.how = enumField(c, "how", path, kHows);
   command.abortive = optionalBool(c, "abortive", path).value_or(false);
-  if (command.kind == CommandKind::SetOption) command.options = readOptions(objectField(c, "options", path), path + ".options");
+  if (command.kind == CommandKind::SetOption || command.kind == CommandKind::RestartListener) command.options = readOptions(objectField(c, "options", path), path + ".options");
   if (command.kind == CommandKind::Send) {
     Napi::Value bytes = c.Get("bytes");
     if (!bytes.IsBuffer()) typeError(c.Env(), path + ".bytes", "a Buffer");
@@ -242,6 +243,7 @@ const char* eventName(EventType type) {
     case EventType::Error: return "error";
     case EventType::Option: return "option";
     case EventType::ProtocolViolation: return "protocol-violation";
+    case EventType::Listen: return "listen";
   }
   return "error";
 }
@@ -450,6 +452,13 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     if (!event.remote.empty()) e.Set("remote", event.remote);
     if (!event.rule.empty()) e.Set("rule", event.rule);
     if (!event.header.empty()) e.Set("header", event.header);
+    if (event.type == EventType::Listen) {
+      e.Set("reuseAddr", event.reuseAddr);
+      if (event.timeWaitSockets >= 0) {
+        e.Set("timeWaitSockets", static_cast<double>(event.timeWaitSockets));
+        e.Set("timeWaitSource", event.timeWaitSource);
+      }
+    }
     events.Set(i, e);
   }
   o.Set("events", events);

@@ -81,7 +81,7 @@ struct EndpointSpec {
   WorkloadSpec workload;
 };
 
-enum class CommandKind { Shutdown, Close, SetOption, Send };
+enum class CommandKind { Shutdown, Close, SetOption, Send, RestartListener };
 
 // A scheduled action (atUs >= 0) or a live command (atUs = -1).
 struct CommandSpec {
@@ -92,7 +92,7 @@ struct CommandSpec {
   CommandKind kind = CommandKind::Send;
   ShutdownHow how = ShutdownHow::Write;
   bool abortive = false;
-  SocketOptionsSpec options;
+  SocketOptionsSpec options;  // set-option; restart-listener: applied over the endpoint's own
   std::vector<uint8_t> bytes;
 };
 

@@ -327,6 +327,8 @@ void Connection::runCommands() {
       case CommandKind::Close:
         requestClose(command.abortive);
         break;
+      case CommandKind::RestartListener:
+        break;  // the engine hands it to the endpoint's model; it never reaches a connection
       case CommandKind::SetOption: {
         Status status = applySocketOptions(fd_, endpoint.spec.transport, command.options);
         EngineEvent event;

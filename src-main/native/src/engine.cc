@@ -243,8 +243,20 @@ std::vector<std::shared_ptr<Connection>> Engine::targetsOf(const CommandSpec& co
   return targets;
 }
 
+Status Engine::restartListener(const CommandSpec& command) {
+  const size_t index = static_cast<size_t>(command.endpoint);
+  if (command.endpoint < 0 || index >= endpoints_.size()) return Status::fail("EINVAL", "restart-listener is aimed at an endpoint, not a connection");
+  const EndpointSpec& spec = endpoints_[index]->spec;
+  if (spec.role != Role::Server || spec.transport != Transport::Tcp) {
+    return Status::fail("EINVAL", "endpoint \"" + spec.id + "\" has no listener to restart: restart-listener is for TCP servers");
+  }
+  models_[index]->restartListener(command.options);
+  return Status::success();
+}
+
 Status Engine::command(CommandSpec command) {
   if (!started_.load() || stopped_) return Status::fail("ENOTCONN", "the engine is not running");
+  if (command.kind == CommandKind::RestartListener) return restartListener(command);
   std::vector<std::shared_ptr<Connection>> targets = targetsOf(command);
   if (targets.empty()) {
     return Status::fail("ENOENT", command.connectionId ? "no open connection with id " + std::to_string(command.connectionId)
@@ -258,6 +270,11 @@ void Engine::fireDueActions() {
   const int64_t now = nowUs();
   while (nextAction_ < actions_.size() && actions_[nextAction_].atUs <= now) {
     const CommandSpec& action = actions_[nextAction_++];
+    if (action.kind == CommandKind::RestartListener) {
+      Status status = restartListener(action);
+      if (!status.ok()) endpoints_[static_cast<size_t>(action.endpoint)]->recordError(status);
+      continue;
+    }
     std::vector<std::shared_ptr<Connection>> targets = targetsOf(action);
     if (targets.empty()) {
       EndpointRuntime& endpoint = *endpoints_[static_cast<size_t>(action.endpoint)];

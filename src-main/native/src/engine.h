@@ -124,6 +124,8 @@ class Engine final : public EngineServices {
   void sampleConnections(EngineBatch* batch);
   uint64_t descriptorsForSockets() const;
   void fireDueActions();
+  // Hands a restart-listener command to the endpoint's model; EINVAL unless it is a TCP server.
+  Status restartListener(const CommandSpec& command);
   std::vector<std::shared_ptr<Connection>> targetsOf(const CommandSpec& command);
 
   const EngineConfig config_;

@@ -19,7 +19,7 @@ namespace sockscope {
 
 class Connection;
 
-enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation };
+enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation, Listen };
 
 struct EngineEvent {
   int64_t atUs = 0;
@@ -35,6 +35,11 @@ struct EngineEvent {
   std::string remote;
   std::string rule;    // protocol-violation: the framing rule broken
   std::string header;  // protocol-violation: the offending header as hex
+  // Listen (an endpoint's listener restarted; connectionId 0): what the restart asked for and
+  // the kernel's TIME_WAIT sockets on the port at that moment (-1 = the kernel could not be asked).
+  bool reuseAddr = false;
+  int64_t timeWaitSockets = -1;
+  std::string timeWaitSource;
 };
 
 // Counters an endpoint's threads add to. Relaxed atomics: each is read on its own for display.

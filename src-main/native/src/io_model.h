@@ -19,6 +19,11 @@ class IoModel {
   virtual Status start() = 0;
   // Stops every thread and closes every socket of the endpoint; returns when all are gone.
   virtual void stop() = 0;
+  // TCP servers: closes the listening socket and listens again at the address it had, with the
+  // endpoint's options and then `options` applied. Any thread may call it; the thread that owns
+  // the listener does the work soon after, through restartListeningSocket (listener_restart.h),
+  // which reports the outcome as a Listen event. Connections already accepted stay open.
+  virtual void restartListener(const SocketOptionsSpec& options) = 0;
 };
 
 std::unique_ptr<IoModel> createBlockingModel(EngineServices& engine, EndpointRuntime& endpoint);

@@ -18,6 +18,7 @@
 
 #include "connection.h"
 #include "io_model.h"
+#include "listener_restart.h"
 #include "sockets.h"
 
 namespace sockscope {
@@ -80,6 +81,11 @@ class BlockingModel final : public IoModel {
     listenFd_ = -1;
   }
 
+  void restartListener(const SocketOptionsSpec& options) override {
+    std::lock_guard<std::mutex> lock(restartsMutex_);
+    restarts_.push_back(options);
+  }
+
  private:
   // Starts a thread for body; false when stopping or when the system has no thread to give.
   template <typename Body>
@@ -120,8 +126,28 @@ class BlockingModel final : public IoModel {
     return Status::fail("EAGAIN", "no thread could be started for the connection");
   }
 
+  // The accept thread owns the listener, so it alone closes and reopens it; it looks for
+  // requests each time accept returns, at least every kBlockingWakeMs.
+  void runListenerRestarts() {
+    std::vector<SocketOptionsSpec> restarts;
+    {
+      std::lock_guard<std::mutex> lock(restartsMutex_);
+      restarts.swap(restarts_);
+    }
+    for (const SocketOptionsSpec& options : restarts) {
+      listenFd_ = restartListeningSocket(engine_, endpoint_, listenFd_, options, false);
+      if (listenFd_ >= 0) setBlockingTimeouts(listenFd_, kBlockingWakeMs);
+    }
+  }
+
   void acceptLoop() {
     while (!stopping_.load(std::memory_order_relaxed)) {
+      runListenerRestarts();
+      if (listenFd_ < 0) {
+        // A restart could not listen again: nothing to accept until another restart succeeds.
+        std::this_thread::sleep_for(std::chrono::milliseconds(kBlockingWakeMs));
+        continue;
+      }
       const int fd = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR || errno == ECONNABORTED) {
@@ -214,7 +240,9 @@ class BlockingModel final : public IoModel {
   EngineServices& engine_;
   EndpointRuntime& endpoint_;
   std::atomic<bool> stopping_{false};
-  int listenFd_ = -1;
+  int listenFd_ = -1;  // after start(), the accept thread's alone
+  std::mutex restartsMutex_;
+  std::vector<SocketOptionsSpec> restarts_;
   std::mutex threadsMutex_;
   std::list<std::thread> threads_;
   std::vector<std::list<std::thread>::iterator> finished_;

@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "connection.h"
+#include "listener_restart.h"
 #include "sockets.h"
 
 namespace sockscope {
@@ -44,6 +45,18 @@ class ReactorThread final : public Waker {
 
   // Before start(): this thread accepts on the listener, or serves the UDP socket.
   void setListener(int fd) { listenFd_ = fd; }
+  // After the thread has stopped (or before it started): the listener it holds, -1 when a
+  // restart could not listen again.
+  int listener() const { return listenFd_; }
+
+  // From any thread: close the TCP listener and listen again (IoModel::restartListener).
+  void requestListenerRestart(const SocketOptionsSpec& options) {
+    {
+      std::lock_guard<std::mutex> lock(handoffMutex_);
+      listenerRestarts_.push_back(options);
+    }
+    signal();
+  }
   // Before start(): a client connection this thread opens.
   void addClientSlot() { ++clientSlots_; }
 
@@ -200,11 +213,14 @@ class ReactorThread final : public Waker {
   void adoptHandoffs() {
     std::vector<int> handoffs;
     std::vector<int> woken;
+    std::vector<SocketOptionsSpec> restarts;
     {
       std::lock_guard<std::mutex> lock(handoffMutex_);
       handoffs.swap(handoffs_);
       woken.swap(woken_);
+      restarts.swap(listenerRestarts_);
     }
+    for (const SocketOptionsSpec& options : restarts) restartListener(options);
     for (int fd : handoffs) adoptAccepted(fd);
     for (int fd : woken) {
       if (entries_.count(fd)) settle(fd);
@@ -275,6 +291,21 @@ class ReactorThread final : public Waker {
       endpoint_.counters.accepts.fetch_add(1, std::memory_order_relaxed);
       distribute(fd);
     }
+  }
+
+  void restartListener(const SocketOptionsSpec& options) {
+    if (listenFd_ >= 0) {
+      poller_->remove(listenFd_);
+      entries_.erase(listenFd_);
+    }
+    listenerPausedUntilUs_ = 0;
+    listenFd_ = restartListeningSocket(engine_, endpoint_, listenFd_, options, true);
+    if (listenFd_ < 0) return;
+    Entry entry;
+    entry.kind = Kind::Listener;
+    entries_[listenFd_] = entry;
+    Status status = poller_->add(listenFd_, true, false);
+    if (!status.ok()) endpoint_.recordError(status);
   }
 
   void resumeListener() {
@@ -397,6 +428,7 @@ class ReactorThread final : public Waker {
   std::mutex handoffMutex_;
   std::vector<int> handoffs_;
   std::vector<int> woken_;
+  std::vector<SocketOptionsSpec> listenerRestarts_;
 };
 
 class ReactorModel final : public IoModel {
@@ -431,8 +463,16 @@ class ReactorModel final : public IoModel {
     return Status::success();
   }
 
+  void restartListener(const SocketOptionsSpec& options) override {
+    std::lock_guard<std::mutex> lock(threadsMutex_);
+    if (!threads_.empty() && started_) threads_.front()->requestListenerRestart(options);
+  }
+
   void stop() override {
+    std::lock_guard<std::mutex> lock(threadsMutex_);
     for (auto& thread : threads_) thread->stop();
+    // A restart may have replaced the listener the first thread was given.
+    if (!threads_.empty() && listenFd_ >= 0) listenFd_ = threads_.front()->listener();
     threads_.clear();
     // A running UDP server's socket was adopted as a connection and closed with it.
     if (listenFd_ >= 0 && (endpoint_.spec.transport == Transport::Tcp || !started_)) ::close(listenFd_);
@@ -451,6 +491,7 @@ class ReactorModel final : public IoModel {
   const int maxThreads_;
   std::vector<std::unique_ptr<ReactorThread>> threads_;
   std::atomic<size_t> nextThread_{0};
+  std::mutex threadsMutex_;  // stop() against restartListener() from another thread
   int listenFd_ = -1;
   bool started_ = false;
 };

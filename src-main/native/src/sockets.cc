@@ -38,12 +38,10 @@ Status awaitConnect(int fd, const NetAddress& target, const std::atomic<bool>* s
   }
 }
 
-}  // namespace
-
-Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, NetAddress* bound) {
-  NetAddress address;
-  Status status = parseNetAddress(spec.host, spec.port, &address);
-  if (!status.ok()) return status;
+// The endpoint's options, then the overrides (a listener restart's own options), so the last
+// word on each option is the override's.
+Status openBoundSocket(const EndpointSpec& spec, const NetAddress& address, const SocketOptionsSpec* overrides, bool nonBlocking, int* fd,
+                       NetAddress* bound) {
   const bool tcp = spec.transport == Transport::Tcp;
   const int type = (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC | (nonBlocking ? SOCK_NONBLOCK : 0);
   const int socketFd = socket(address.family(), type, 0);
@@ -52,13 +50,29 @@ Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, Net
     ::close(socketFd);
     return failure;
   };
-  if (!(status = applySocketOptions(socketFd, spec.transport, spec.options)).ok()) return failWith(status);
+  Status status = applySocketOptions(socketFd, spec.transport, spec.options);
+  if (status.ok() && overrides) status = applySocketOptions(socketFd, spec.transport, *overrides);
+  if (!status.ok()) return failWith(status);
   if (bind(socketFd, address.get(), address.length) != 0) return failWith(describe(errno, "bind", address));
   if (tcp && listen(socketFd, spec.backlog) != 0) return failWith(describe(errno, "listen on", address));
   bound->length = sizeof bound->storage;
   getsockname(socketFd, bound->get(), &bound->length);
   *fd = socketFd;
   return Status::success();
+}
+
+}  // namespace
+
+Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, NetAddress* bound) {
+  NetAddress address;
+  Status status = parseNetAddress(spec.host, spec.port, &address);
+  if (!status.ok()) return status;
+  return openBoundSocket(spec, address, nullptr, nonBlocking, fd, bound);
+}
+
+Status reopenServerSocket(const EndpointSpec& spec, const NetAddress& address, const SocketOptionsSpec& overrides, bool nonBlocking, int* fd) {
+  NetAddress bound;
+  return openBoundSocket(spec, address, &overrides, nonBlocking, fd, &bound);
 }
 
 Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress,

@@ -12,6 +12,10 @@ namespace sockscope {
 // On success *bound is the address the kernel gave (port 0 becomes a real port).
 Status openServerSocket(const EndpointSpec& spec, bool nonBlocking, int* fd, NetAddress* bound);
 
+// A listener again at `address` (the one the first listen got, so port 0 keeps its real port),
+// with the endpoint's options and then `overrides` applied. EADDRINUSE names the address.
+Status reopenServerSocket(const EndpointSpec& spec, const NetAddress& address, const SocketOptionsSpec& overrides, bool nonBlocking, int* fd);
+
 // A client socket with options applied, and connect() started (non-blocking) or done (blocking).
 // *inProgress is true when a non-blocking TCP connect is still under way.
 // A blocking connect waits in steps of stepMs and gives up when *stopping turns true, so a

@@ -59,6 +59,8 @@ export function defaultAction(kind: ActionKind, endpoint: string, atMs: number):
       return { do: kind, atMs, endpoint, options: { noDelay: true } };
     case 'send':
       return { do: kind, atMs, endpoint, text: 'hello', encoding: 'utf8' };
+    case 'restart-listener':
+      return { do: kind, atMs, endpoint, options: { reuseAddr: true } };
   }
 }
 
