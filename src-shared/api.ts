@@ -75,7 +75,7 @@ export type ApiCallName = keyof typeof apiCalls;
 export const bridgeOnlyCalls: readonly ApiCallName[] = ['results.load'];
 
 /** What the desktop's application menu asks the renderer to do. */
-export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export'] as const;
+export const menuCommands = ['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export', 'report.export'] as const;
 export type MenuCommand = (typeof menuCommands)[number];
 
 /** Every event pushed to the renderer. */

@@ -10,6 +10,9 @@ import type { RunResult } from './result.js';
 
 export const resultIdSchema = z.string().min(1).max(64);
 
+/** Results the API service keeps for reports, and the renderer lists: each finished run's and each file opened, the newest few. */
+export const resultsKept = 8;
+
 export const reportFormats = ['html', 'csv', 'pcapng'] as const;
 export const reportFormatSchema = z.enum(reportFormats);
 export type ReportFormat = z.infer<typeof reportFormatSchema>;

@@ -28,6 +28,7 @@ export function applicationMenuTemplate(options: {
         item('Save as…', 'Shift+CmdOrCtrl+S', 'profile.saveAs'),
         { type: 'separator' },
         item('Export result…', 'CmdOrCtrl+E', 'result.export'),
+        item('Export report…', 'Shift+CmdOrCtrl+E', 'report.export'),
         { type: 'separator' },
         options.platform === 'darwin' ? { role: 'close' } : { role: 'quit' },
       ],

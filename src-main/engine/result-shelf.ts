@@ -1,8 +1,6 @@
+import { resultsKept } from '../../src-shared/report-export.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { ApiCallError } from './api-error.js';
-
-/** Results the reports can be made from: each finished run's and each file opened, the newest few. */
-export const resultsKept = 8;
 
 /**
  * The results the API service keeps so that a report names one by id instead of sending it

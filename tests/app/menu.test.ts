@@ -16,9 +16,10 @@ describe('the application menu', () => {
       ['Save', 'CmdOrCtrl+S'],
       ['Save as…', 'Shift+CmdOrCtrl+S'],
       ['Export result…', 'CmdOrCtrl+E'],
+      ['Export report…', 'Shift+CmdOrCtrl+E'],
     ]);
     for (const item of commands) (item.click as () => void)();
-    expect(sent).toEqual(['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export']);
+    expect(sent).toEqual(['profile.new', 'profile.open', 'profile.save', 'profile.saveAs', 'result.export', 'report.export']);
     expect(items.at(-1)?.role).toBe('quit');
   });
 });
