@@ -46,10 +46,10 @@ export interface EndpointComparison {
   rows: ComparisonRow[];
 }
 
-interface Metric {
+interface Metric<T = EndpointResult> {
   label: string;
   better: Better;
-  value(endpoint: EndpointResult): number | null;
+  value(subject: T): number | null;
   format(value: number): string;
 }
 
@@ -87,27 +87,58 @@ export function relativeChange(base: number | null, value: number | null): Chang
   return { text: `${change > 0 ? '+' : ''}${amount} ${change > 0 ? '↑' : '↓'}`, direction: change > 0 ? 1 : -1 };
 }
 
+/** The entry of figures that belong to the whole run rather than to one endpoint. */
+export const wholeRunId = '(whole run)';
+
+const secondsOfMs = (ms: number) => (ms / 1000).toFixed(2);
+const cpuMsOf = (result: RunResult) => (result.cpuTime === undefined ? null : result.cpuTime.userMs + result.cpuTime.systemMs);
+
+/** The rows of the whole run's table: what the engine's process cost. */
+const runMetrics: readonly Metric<RunResult>[] = [
+  { label: 'CPU s (engine process)', better: 'lower', value: cpuMsOf, format: secondsOfMs },
+  {
+    label: 'CPU s per GB moved',
+    better: 'lower',
+    value: (result) => {
+      const cpuMs = cpuMsOf(result);
+      const bytes = result.endpoints.reduce((sum, endpoint) => sum + endpoint.throughput.bytesOut, 0);
+      return cpuMs === null || bytes === 0 ? null : cpuMs / (bytes / 1e9);
+    },
+    format: secondsOfMs,
+  },
+  { label: 'peak threads', better: 'neutral', value: (result) => result.engine?.peakThreads ?? null, format: count },
+  { label: 'peak memory MB', better: 'lower', value: (result) => (result.engine === undefined ? null : result.engine.peakResidentBytes / 1e6), format: (mb) => mb.toFixed(1) },
+];
+
 /**
- * The comparison of results, one entry per endpoint id in the order the ids first appear. A
- * figure no result has for an endpoint (a server's latency) is left out.
+ * The comparison of results: first the whole run's figures (CPU, threads, memory) when any result
+ * has them, then one entry per endpoint id in the order the ids first appear. A figure no result
+ * has for an endpoint (a server's latency) is left out.
  */
 export function compareResults(results: readonly NamedResult[]): EndpointComparison[] {
   const ids = [...new Set(results.flatMap(({ result }) => result.endpoints.map((endpoint) => endpoint.id)))];
-  return ids.map((id) => {
+  const wholeRun: EndpointComparison = { id: wholeRunId, kinds: ['the engine\'s process'], rows: rowsOf(runMetrics, results.map(({ result }) => result)) };
+  const perEndpoint = ids.map((id): EndpointComparison => {
     const endpoints = results.map(({ result }) => result.endpoints.find((endpoint) => endpoint.id === id) ?? null);
     const kinds = [...new Set(endpoints.flatMap((endpoint) => (endpoint === null ? [] : [`${endpoint.transport} ${endpoint.role}, ${endpoint.model}`])))];
-    const rows = metrics.map((metric): ComparisonRow => {
-      const values = endpoints.map((endpoint) => (endpoint === null ? null : metric.value(endpoint)));
-      const base = values[0] ?? null;
-      const cells = values.map((value, column): ComparisonCell => {
-        if (value === null) return { value, text: endpoints[column] === null ? '-' : 'n/a', change: null, verdict: 'neutral' };
-        const change = column === 0 ? null : relativeChange(base, value);
-        return { value, text: metric.format(value), change, verdict: verdictOf(metric.better, change) };
-      });
-      return { label: metric.label, cells };
-    });
-    return { id, kinds, rows: rows.filter((row) => row.cells.some((cell) => cell.value !== null)) };
+    return { id, kinds, rows: rowsOf(metrics, endpoints) };
   });
+  return wholeRun.rows.length > 0 ? [wholeRun, ...perEndpoint] : perEndpoint;
+}
+
+/** A row per metric, a cell per subject (null: missing from that result); rows no subject has are left out. */
+function rowsOf<T>(rowMetrics: readonly Metric<T>[], subjects: readonly (T | null)[]): ComparisonRow[] {
+  const rows = rowMetrics.map((metric): ComparisonRow => {
+    const values = subjects.map((subject) => (subject === null ? null : metric.value(subject)));
+    const base = values[0] ?? null;
+    const cells = values.map((value, column): ComparisonCell => {
+      if (value === null) return { value, text: subjects[column] === null ? '-' : 'n/a', change: null, verdict: 'neutral' };
+      const change = column === 0 ? null : relativeChange(base, value);
+      return { value, text: metric.format(value), change, verdict: verdictOf(metric.better, change) };
+    });
+    return { label: metric.label, cells };
+  });
+  return rows.filter((row) => row.cells.some((cell) => cell.value !== null));
 }
 
 function verdictOf(better: Better, change: Change | null): Verdict {

@@ -230,5 +230,9 @@ export const resultSchema = z.strictObject({
   }),
   limitsHit: z.array(z.string()).describe('every bound that was reached during the run, in words'),
   engine: engineFiguresSchema.optional(),
+  cpuTime: z
+    .strictObject({ userMs: z.number(), systemMs: z.number() })
+    .optional()
+    .describe("CPU time of the engine's process (every thread) from the start to the final batch; it includes other runs of that process at the same time"),
 });
 export type RunResult = z.infer<typeof resultSchema>;

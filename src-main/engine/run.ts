@@ -33,6 +33,7 @@ export class Run {
   private stopReason: string | null = null;
   private timer: NodeJS.Timeout | undefined;
   private startedAtMs = 0;
+  private cpuAtStart: NodeJS.CpuUsage | undefined;
 
   private constructor(
     readonly profile: Profile,
@@ -56,6 +57,7 @@ export class Run {
     const engine = new Engine(config, (batch) => delivery.to?.onBatch(batch));
     const run = new Run(profile, engine, options, environment, new Date());
     delivery.to = run;
+    run.cpuAtStart = process.cpuUsage();
     try {
       run.listen = engine.start().listen;
       run.recorder.setListen(run.listen);
@@ -123,7 +125,9 @@ export class Run {
     if (!batch.final) return;
     const elapsedMs = performance.now() - this.startedAtMs;
     const reason = this.stopReason ?? 'stopped';
-    this.resolveFinished(this.recorder.result(this.environment, this.startedAt, elapsedMs, reason === 'duration', reason));
+    const cpu = process.cpuUsage(this.cpuAtStart);
+    const result = this.recorder.result(this.environment, this.startedAt, elapsedMs, reason === 'duration', reason);
+    this.resolveFinished({ ...result, cpuTime: { userMs: cpu.user / 1000, systemMs: cpu.system / 1000 } });
   }
 }
 

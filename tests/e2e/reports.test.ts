@@ -131,6 +131,8 @@ describe('Reports and Compare views against a real agent', () => {
     const messages = page.locator('section[data-endpoint="client"] tr[data-row="messages"] td').nth(1);
     expect(await messages.getAttribute('data-verdict')).toBe('better');
     expect(await messages.textContent()).toMatch(/↑/);
+    // The whole run's cost comes first: the engine process's CPU time, measured in both runs.
+    expect(await page.locator('section[data-endpoint="(whole run)"] tr[data-row="CPU s (engine process)"] td').count()).toBe(2);
     const headers = (await page.locator('section[data-endpoint="client"] thead th').allTextContents()).map((text) => text.trim());
     expect(headers).toEqual(['', expect.stringMatching(/^base: Reports view echo \(run at /), 'unpaced.json']);
     await page.screenshot({ path: screenshotPath('compare'), fullPage: true });

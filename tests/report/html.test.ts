@@ -216,6 +216,8 @@ describe('the HTML report in Chromium, offline', () => {
     expect(await page.title()).toBe('sockscope comparison: fast.json, slow.json');
     expect(await page.locator('h1').textContent()).toBe(hostileName);
     expect(await page.locator('#endpoints h3').count()).toBe(result.endpoints.length);
+    // A real run carries the engine's CPU time: the cost table sits with the runs.
+    expect(await page.locator('#runs h3').textContent()).toMatch(/^Cost of each run/);
     expect(await page.locator('.change.worse').first().textContent()).toBe('-50% ↓');
     expect(problems).toEqual([]);
     await page.screenshot({ path: join(resolve('test-artifacts'), 'compare.png'), fullPage: true });

@@ -11,7 +11,7 @@ import {
 } from '../../../src-shared/result.js';
 import { socketOptionDescriptors } from '../../../src-shared/socket-options.js';
 import { formatBytes, formatMbitPerSecond, formatMicrosAsMillisShort } from '../../../src-shared/units.js';
-import { type NamedResult, compareResults } from '../../../src-shared/comparison.js';
+import { type EndpointComparison, type NamedResult, compareResults, wholeRunId } from '../../../src-shared/comparison.js';
 
 /**
  * A run as one self-contained HTML page: no scripts, no external resources (a strict CSP says so),
@@ -93,17 +93,13 @@ export function toHtmlComparison(results: readonly NamedResult[]): string {
     ]),
     [4],
   );
-  const endpoints = compareResults(results).map((endpoint) => {
-    const rows = endpoint.rows.map((row) => [
-      text(row.label),
-      ...row.cells.map((cell) => {
-        const change = cell.change === null ? '' : ` <span class="change ${cell.verdict}">${escapeHtml(cell.change.text)}</span>`;
-        return `<td class="num${cell.value === null ? ' muted' : ''}">${escapeHtml(cell.text)}${change}</td>`;
-      }),
-    ]);
-    const columns = results.map((_, index) => index + 1);
-    return `<h3><code>${escapeHtml(endpoint.id)}</code> <span class="muted">${escapeHtml(endpoint.kinds.join(' | '))}</span></h3>\n${table(['', ...results.map(({ name }) => name)], rows, columns)}`;
-  });
+  const comparison = compareResults(results);
+  // The whole run's cost goes with the runs; the endpoints section holds endpoints only.
+  const wholeRun = comparison.filter((entry) => entry.id === wholeRunId);
+  const endpoints = comparison
+    .filter((entry) => entry.id !== wholeRunId)
+    .map((endpoint) => `<h3><code>${escapeHtml(endpoint.id)}</code> <span class="muted">${escapeHtml(endpoint.kinds.join(' | '))}</span></h3>\n${comparisonTable(endpoint, results)}`);
+  const runCost = wholeRun.map((entry) => `<h3>Cost of each run <span class="muted">${escapeHtml(entry.kinds.join(' | '))}</span></h3>\n${comparisonTable(entry, results)}`);
   const title = `sockscope comparison: ${results.map(({ name }) => name).join(', ')}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -125,6 +121,7 @@ export function toHtmlComparison(results: readonly NamedResult[]): string {
 <section id="runs">
 <h2>Runs</h2>
 ${runs}
+${runCost.join('\n')}
 </section>
 <section id="endpoints">
 <h2>Endpoints</h2>
@@ -135,6 +132,18 @@ ${endpoints.join('\n')}
 </body>
 </html>
 `;
+}
+
+/** One entry of a comparison as a table: a row per figure, a column per result, changes marked. */
+function comparisonTable(entry: EndpointComparison, results: readonly NamedResult[]): string {
+  const rows = entry.rows.map((row) => [
+    text(row.label),
+    ...row.cells.map((cell) => {
+      const change = cell.change === null ? '' : ` <span class="change ${cell.verdict}">${escapeHtml(cell.change.text)}</span>`;
+      return `<td class="num${cell.value === null ? ' muted' : ''}">${escapeHtml(cell.text)}${change}</td>`;
+    }),
+  ]);
+  return table(['', ...results.map(({ name }) => name)], rows, results.map((_, index) => index + 1));
 }
 
 /** Text for HTML content and quoted attribute values. */

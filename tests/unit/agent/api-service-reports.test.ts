@@ -82,6 +82,7 @@ describe('results and reports in the API service', () => {
     expect(opened.name).toBe('echo.json');
     expect(opened.result.schema).toBe(resultSchemaId);
     expect(result.capture.entries.length).toBeGreaterThan(100);
+    expect(result.cpuTime!.userMs + result.cpuTime!.systemMs).toBeGreaterThan(0);
     expect(opened.result.capture.entries.length).toBe(result.capture.entries.length);
 
     const html = downloadOf(await service.call('reports.export', [opened.resultId, 'html']));

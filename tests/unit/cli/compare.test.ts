@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../src-main/cli/args.js';
 import { formatComparison, relativeChange } from '../../../src-main/cli/compare-text.js';
+import { compareResults, wholeRunId } from '../../../src-shared/comparison.js';
 import { main } from '../../../src-main/cli/main.js';
 import type { EndpointResult, RunResult } from '../../../src-shared/result.js';
 import { endpointResultOf, resultOf } from '../../helpers/results.js';
@@ -35,6 +36,37 @@ describe('relativeChange', () => {
     expect(relativeChange(1, 40)).toEqual({ text: '+39x ↑', direction: 1 });
     expect(relativeChange(0, 3)).toEqual({ text: 'new ↑', direction: 1 });
     expect(relativeChange(null, 3)).toBeNull();
+  });
+});
+
+describe('compareResults', () => {
+  it('puts the whole run\'s CPU, threads and memory first when the results have them', () => {
+    const engine = (peakThreads: number, peakResidentBytes: number) => ({
+      peakResidentBytes,
+      peakThreads,
+      samplerPasses: 10,
+      samplerPassUs: { mean: 1, max: 2 },
+      samplerPassCpuUs: { mean: 1, max: 2 },
+      samplerCpuUsPerConnection: 0.5,
+      peakConnectionsVisited: 2,
+      descriptors: { needed: 10, softBefore: 1024, soft: 1024, hard: 4096 },
+    });
+    const cheap: RunResult = { ...before, cpuTime: { userMs: 300, systemMs: 100 }, engine: engine(4, 50e6) };
+    const costly: RunResult = { ...after, cpuTime: { userMs: 600, systemMs: 400 }, engine: engine(6, 40e6) };
+    const [whole, ...endpoints] = compareResults([
+      { name: 'cheap.json', result: cheap },
+      { name: 'costly.json', result: costly },
+    ]);
+    expect(whole?.id).toBe(wholeRunId);
+    expect(endpoints.map((endpoint) => endpoint.id)).toEqual(['server', 'client']);
+    const cell = (label: string) => whole?.rows.find((row) => row.label === label)?.cells[1];
+    expect(cell('CPU s (engine process)')).toMatchObject({ text: '1.00', change: { text: '+150% ↑' }, verdict: 'worse' });
+    // 1.0 s of CPU for 3.375 MB sent by the two endpoints.
+    expect(cell('CPU s per GB moved')?.value).toBeCloseTo(1000 / (2 * 13.5e6 / 8 / 1e9), 3);
+    expect(cell('peak threads')).toMatchObject({ text: '6', verdict: 'neutral' });
+    expect(cell('peak memory MB')).toMatchObject({ text: '40.0', verdict: 'better' });
+    // Results without these figures (older files) get no whole-run table.
+    expect(compareResults([{ name: 'a', result: before }, { name: 'b', result: after }])[0]?.id).toBe('server');
   });
 });
 
