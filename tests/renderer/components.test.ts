@@ -52,6 +52,18 @@ describe('WorkbenchView', () => {
     await client.get('[data-param="thenShutdownWrite"] input').setValue(true);
     expect(useProfileStore().draft.endpoints[1]!.workload).toEqual({ kind: 'bulk', writeBytes: 65536, totalBytes: 1_000_000, thenShutdownWrite: true });
   });
+
+  it('offers the framing rule a malformed client breaks as a choice', async () => {
+    const wrapper = mount(WorkbenchView);
+    await wrapper.get('[data-action="add-server"]').trigger('click');
+    await wrapper.get('[data-endpoint="server"] select[aria-label="workload kind"]').setValue('framed-echo');
+    await wrapper.get('[data-action="add-client"]').trigger('click');
+    const client = wrapper.get('[data-endpoint="client"]');
+    await client.get('select[aria-label="workload kind"]').setValue('malformed');
+    await client.get('[data-param="violation"] select').setValue('stalled-mid-frame');
+    expect(useProfileStore().draft.endpoints[1]!.workload).toEqual({ kind: 'malformed', violation: 'stalled-mid-frame', goodFramesBefore: 1 });
+    expect(wrapper.get('[data-testid="validity"]').text()).not.toMatch(/problem/);
+  });
 });
 
 describe('PayloadInspector', () => {

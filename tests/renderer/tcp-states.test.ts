@@ -68,4 +68,10 @@ describe('half-close flags', () => {
     expect(flags).toEqual({ weShutWrite: true, weShutRead: false, peerShutWrite: true, reset: false, closed: true, abortive: true, violation: null });
     expect(applyEventToFlags(emptyFlags(), { type: 'shutdown', how: 'both' })).toMatchObject({ weShutWrite: true, weShutRead: true });
   });
+
+  it('record the framing rule a peer broke', () => {
+    const flags = applyEventToFlags(emptyFlags(), { type: 'protocol-violation', rule: 'size-above-maximum' });
+    expect(flags).toMatchObject({ violation: 'size-above-maximum', closed: false });
+    expect(applyEventToFlags(flags, { type: 'closed' })).toMatchObject({ violation: 'size-above-maximum', closed: true });
+  });
 });
