@@ -34,6 +34,7 @@ interface BenchWindow {
     simulate(samples: number, redrawEvery: number): void;
     pointCounts(): number[];
     drawnCounts(): { plotWidthPx: number; points: number[] }[];
+    seriesVisible(chart: number, index: number): boolean;
     historyPoints: number;
   };
 }
@@ -103,17 +104,17 @@ describe('chart smoothness', () => {
 
     // Before: the whole history handed to Chart.js and its LTTB decimation, as the adapter once did.
     await page.evaluate(() => (window as unknown as BenchWindow).chartBench.mountReference());
-    const before = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measure(40));
+    const before = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measure(30));
     await page.evaluate(() => (window as unknown as BenchWindow).chartBench.unmount());
 
     await page.evaluate(() => (window as unknown as BenchWindow).chartBench.mountAdapter());
-    const after = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measure(120));
+    const after = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measure(60));
     console.log(
       `chart redraw per frame, 4 charts of 4 series x ${counts[0]} points (10 min at 10 samples/s), 1280x800, load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs\n` +
         `${report('before: whole history to Chart.js, its LTTB decimation', before)}\n` +
         `${report('after: TimeSeriesChart min/max per pixel column', after)}`,
     );
-    const live = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measureLive(6));
+    const live = await page.evaluate(() => (window as unknown as BenchWindow).chartBench.measureLive(5));
     console.log(
       `live rhythm, a batch every 100 ms and the adapter scheduling its own redraws (chart-frames.ts), over ${live.batches} batches:\n` +
         `  chart work per animation frame:       ${describeMs(live.frameChartMs)} over ${live.frameChartMs.length} frames\n` +
@@ -133,6 +134,14 @@ describe('chart smoothness', () => {
         expect(points).toBeLessThanOrEqual(2 * Math.ceil(chart.plotWidthPx) + 4);
       }
     }
+
+    // The legend is HTML: a click hides the series in the chart, another shows it again.
+    const legendItem = page.locator('.chart__legend button', { hasText: /^series 2$/ });
+    await legendItem.click();
+    expect(await legendItem.getAttribute('aria-pressed')).toBe('false');
+    expect(await page.evaluate(() => (window as unknown as BenchWindow).chartBench.seriesVisible(0, 1))).toBe(false);
+    await legendItem.click();
+    expect(await page.evaluate(() => (window as unknown as BenchWindow).chartBench.seriesVisible(0, 1))).toBe(true);
 
     const heapBefore = await usedHeapBytes();
     // One simulated hour: 36,000 samples per series, redrawn once per simulated minute (the redraws

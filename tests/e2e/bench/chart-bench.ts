@@ -8,7 +8,7 @@ import { Chart } from 'chart.js';
 import TimeSeriesChart from '../../../src-renderer/src/components/TimeSeriesChart.vue';
 import { PointHistory } from '../../../src-renderer/src/lib/series.js';
 import { colorAt } from '../../../src-renderer/src/lib/palette.js';
-import { referenceChart, type ReferenceChart, type ReferenceSeries } from './reference-charts.js';
+import { referenceChart, registerReferenceParts, unregisterReferenceLegend, type ReferenceChart, type ReferenceSeries } from './reference-charts.js';
 
 const chartCount = 4;
 const seriesPerChart = 4;
@@ -77,6 +77,7 @@ function mountAdapter(): void {
 
 /** Reference charts in the same grid and sizes as the adapter's, built without Vue. */
 function mountReference(): void {
+  registerReferenceParts();
   const grid = document.createElement('div');
   grid.className = 'bench-grid';
   root.append(grid);
@@ -93,6 +94,7 @@ function mountReference(): void {
 
 function unmount(): void {
   for (const reference of references) reference.destroy();
+  if (references.length > 0) unregisterReferenceLegend();
   references = [];
   app?.unmount();
   app = null;
@@ -217,6 +219,11 @@ function drawnCounts(): { plotWidthPx: number; points: number[] }[] {
   });
 }
 
+/** Whether Chart.js draws series `index` of chart `chart`, for the legend check. */
+function seriesVisible(chart: number, index: number): boolean {
+  return Chart.getChart(charts[chart]!.canvas())!.isDatasetVisible(index);
+}
+
 declare global {
   interface Window {
     chartBench: {
@@ -229,6 +236,7 @@ declare global {
       simulate: typeof simulate;
       pointCounts: typeof pointCounts;
       drawnCounts: typeof drawnCounts;
+      seriesVisible: typeof seriesVisible;
       historyPoints: number;
     };
   }
@@ -246,5 +254,6 @@ window.chartBench = {
   simulate,
   pointCounts,
   drawnCounts,
+  seriesVisible,
   historyPoints,
 };

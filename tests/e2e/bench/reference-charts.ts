@@ -17,8 +17,19 @@ export interface ReferenceChart {
   destroy(): void;
 }
 
-export function referenceChart(canvas: HTMLCanvasElement, source: () => ReferenceSeries[]): ReferenceChart {
+/**
+ * The adapter draws its legend in HTML: Chart.js's Legend is registered (it needs its defaults)
+ * only while reference charts exist, so it never reaches the adapter's charts on the same page.
+ */
+export function registerReferenceParts(): void {
   Chart.register(LineController, LineElement, PointElement, LinearScale, Legend, Tooltip);
+}
+
+export function unregisterReferenceLegend(): void {
+  Chart.unregister(Legend);
+}
+
+export function referenceChart(canvas: HTMLCanvasElement, source: () => ReferenceSeries[]): ReferenceChart {
   const chart = new Chart<'line', Point[]>(canvas, {
     type: 'line',
     data: { datasets: [] },
