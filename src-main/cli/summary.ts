@@ -22,7 +22,8 @@ const columns: readonly Column[] = [
 
 /**
  * The text printed when a run has no --out: a line on how the run ended, a table with one row per
- * endpoint, then the errors by code and the limits that were hit, if any.
+ * endpoint, the aggregate of endpoints with more connections than kept a series, the engine's own
+ * cost, then the errors by code and the limits that were hit, if any.
  */
 export function formatSummary(result: RunResult): string {
   const ending = result.completed ? 'completed' : `stopped early (${result.stopReason})`;
@@ -41,6 +42,27 @@ export function formatSummary(result: RunResult): string {
     String(endpoint.counters.errors),
   ]);
   lines.push(...formatTable(columns, rows));
+
+  const aggregates = result.endpoints.flatMap((endpoint) => {
+    const aggregate = endpoint.aggregate;
+    if (!aggregate || endpoint.connectionsWithoutSeries === 0) return [];
+    const states = Object.entries(aggregate.tcpStates).map(([state, count]) => `${state} ${count}`);
+    return [
+      `  ${endpoint.id}: ${aggregate.connectionsPeak} connections at most; at ${formatSeconds(aggregate.atMs)} ${aggregate.connections} open, ` +
+        `${aggregate.connectionsExchanged} had read and written, ${aggregate.seriesConnections} with a series` +
+        (states.length > 0 ? `; ${states.join(', ')} (of ${aggregate.kernelFigures} read from the kernel)` : ''),
+    ];
+  });
+  if (aggregates.length > 0) lines.push('', 'all connections:', ...aggregates);
+  if (result.engine) {
+    const engine = result.engine;
+    lines.push(
+      '',
+      `engine: ${formatBytes(engine.peakResidentBytes)} resident and ${engine.peakThreads} threads at most; ` +
+        `sampler ${engine.samplerCpuUsPerConnection.toFixed(2)} µs of CPU per connection and pass (up to ${engine.peakConnectionsVisited} connections); ` +
+        `open-file limit ${engine.descriptors.soft} for about ${engine.descriptors.needed} needed`,
+    );
+  }
 
   const errors = result.endpoints.flatMap((endpoint) =>
     endpoint.errors.map((error) => `  ${endpoint.id}: ${error.code}${error.count && error.count > 1 ? ` x${error.count}` : ''}: ${error.message}`),

@@ -53,6 +53,11 @@ export class RunRecorder {
     this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
   }
 
+  /** A bound the host found before the engine ran, in words, for limitsHit. */
+  addNotice(notice: string): void {
+    this.notices.add(notice);
+  }
+
   setListen(listen: (string | null)[]): void {
     this.listen = listen;
   }

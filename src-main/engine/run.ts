@@ -6,6 +6,7 @@ import { EngineError, toEngineError } from './engine-error.js';
 import { describeEnvironment } from './environment.js';
 import { commandBody, toNativeConfig } from './native-config.js';
 import { loadNativeAddon, type NativeBatch, type NativeEngine } from './native-engine.js';
+import { portRangeShortfalls } from './port-range-check.js';
 import { RunRecorder } from './run-recorder.js';
 
 export type { RunProgress } from '../../src-shared/engine-protocol.js';
@@ -56,6 +57,7 @@ export class Run {
     const delivery: { to?: Run } = {};
     const engine = new Engine(config, (batch) => delivery.to?.onBatch(batch));
     const run = new Run(profile, engine, options, environment, new Date());
+    for (const notice of portRangeShortfalls(profile, environment.sysctls['net.ipv4.ip_local_port_range'])) run.recorder.addNotice(notice);
     delivery.to = run;
     run.cpuAtStart = process.cpuUsage();
     try {

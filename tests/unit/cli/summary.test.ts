@@ -85,6 +85,54 @@ describe('formatSummary', () => {
   });
 });
 
+describe('formatSummary with many connections', () => {
+  it('adds the aggregate of endpoints past their series and the engine\'s own cost', () => {
+    const text = formatSummary(
+      result({
+        endpoints: [
+          endpoint({
+            id: 'client',
+            connectionsWithoutSeries: 9936,
+            aggregate: {
+              atMs: 4900,
+              connections: 10000,
+              connectionsPeak: 10000,
+              connectionsExchanged: 9999,
+              seriesConnections: 64,
+              appSendQueueBytes: 0,
+              appSendQueueMaxBytes: 0,
+              kernelFigures: 9000,
+              kernelFiguresMaxAgeMs: 900,
+              kernelSendQueueBytes: 0,
+              kernelSendQueueMaxBytes: 0,
+              kernelRecvQueueBytes: 0,
+              kernelRecvQueueMaxBytes: 0,
+              rttMeanUs: 40,
+              rttMaxUs: 900,
+              tcpStates: { ESTABLISHED: 8990, CLOSE_WAIT: 10 },
+            },
+          }),
+        ],
+        engine: {
+          peakResidentBytes: 121_000_000,
+          peakThreads: 13,
+          samplerPasses: 50,
+          samplerPassUs: { mean: 30000, max: 60000 },
+          samplerPassCpuUs: { mean: 5000, max: 7000 },
+          samplerCpuUsPerConnection: 0.5,
+          peakConnectionsVisited: 10000,
+          descriptors: { needed: 10086, softBefore: 20000, soft: 20000, hard: 20000 },
+        },
+      }),
+    );
+    expect(text).toContain(
+      'all connections:\n  client: 10000 connections at most; at 4.9 s 10000 open, 9999 had read and written, 64 with a series; ' +
+        'ESTABLISHED 8990, CLOSE_WAIT 10 (of 9000 read from the kernel)',
+    );
+    expect(text).toContain('engine: 121 MB resident and 13 threads at most; sampler 0.50 µs of CPU per connection and pass (up to 10000 connections); open-file limit 20000 for about 10086 needed');
+  });
+});
+
 describe('formatTable', () => {
   it('pads left-aligned cells, right-aligns numbers and leaves no trailing spaces', () => {
     const lines = formatTable(
