@@ -1,7 +1,9 @@
 // Many concurrent echo connections on one machine: every one established and echoing, the
 // sampler aggregating them per endpoint at a bounded cost, and the host still answering live
 // commands. Figures (memory, threads, sampler cost) are printed, never asserted as timings.
-import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHostClient } from '../../src-main/engine/host-client.js';
 import type { RemoteRun } from '../../src-main/engine/host-protocol-client.js';
@@ -21,8 +23,11 @@ const tenThousandModels = ['epoll', 'overlapped', 'completion-port'].filter((mod
 const hosts: EngineHostClient[] = [];
 
 beforeAll(() => {
-  // The hosts are forked from the compiled output.
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.node.json'], { stdio: 'inherit' });
+  // The hosts are forked from the compiled output, which npm test builds first.
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+  if (!existsSync(path.join(root, 'out', 'node', 'src-main', 'engine', 'host-main.js'))) {
+    throw new Error('out/node is not built: run "npx tsc -p tsconfig.node.json" (npm test does) before these tests');
+  }
 });
 afterAll(() => {
   for (const host of hosts) host.close();

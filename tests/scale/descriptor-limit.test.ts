@@ -1,7 +1,7 @@
 // A run that needs more descriptors than the process may open says so with the figures, and
 // keeps running: the connections past the limit fail with EMFILE, the rest work.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 let dir: string;
 
 beforeAll(() => {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.node.json'], { cwd: root, stdio: 'inherit' });
+  // The browser suites, which run before this group, compile out/node; so does npm test.
+  if (!existsSync(path.join(root, 'out', 'node', 'src-main', 'cli', 'main.js'))) {
+    throw new Error('out/node is not built: run "npx tsc -p tsconfig.node.json" (npm test does) before these tests');
+  }
   dir = mkdtempSync(path.join(tmpdir(), 'sockscope-fd-limit-'));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
