@@ -164,6 +164,9 @@ export function createDesktopApi(ipcRenderer: IpcRendererLike): SockscopeApi {
       close: async (runId, target, options) => void (await call('connections.close', runId, target, options)),
       setOption: async (runId, target, options) => void (await call('connections.setOption', runId, target, options)),
     },
+    endpoints: {
+      restartListener: async (runId, endpoint, options) => void (await call('endpoints.restartListener', runId, endpoint, options)),
+    },
     results: {
       open: async () => parseOpened('results.open', await call('results.open')),
     },

@@ -62,6 +62,8 @@ export const apiCalls = {
   'connections.shutdown': { args: z.tuple([runIdSchema, commandTargetSchema, z.enum(['read', 'write', 'both'])]), returns: z.null() },
   'connections.close': { args: z.tuple([runIdSchema, commandTargetSchema, z.strictObject({ abortive: z.boolean() })]), returns: z.null() },
   'connections.setOption': { args: z.tuple([runIdSchema, commandTargetSchema, socketOptionsSchema]), returns: z.null() },
+  /** TCP servers: close the listener and listen again at the same address, with these options over the endpoint's; the outcome arrives as a 'listen' event. */
+  'endpoints.restartListener': { args: z.tuple([runIdSchema, z.string().min(1), socketOptionsSchema]), returns: z.null() },
   /** Asks the user for a result file with a native dialog and keeps it; null when cancelled. The agent has no dialog (ENOSYS). */
   'results.open': { args: z.tuple([]), returns: openedResultSchema.nullable() },
   /** A result file a browser read and gzipped; the agent validates it and keeps it. */
@@ -124,6 +126,10 @@ export interface SockscopeApi {
     shutdown(runId: string, target: CommandTarget, how: 'read' | 'write' | 'both'): Promise<void>;
     close(runId: string, target: CommandTarget, options: { abortive: boolean }): Promise<void>;
     setOption(runId: string, target: CommandTarget, options: SocketOptions): Promise<void>;
+  };
+  endpoints: {
+    /** A TCP server endpoint's listener closed and opened again at its address; EINVAL for any other endpoint. */
+    restartListener(runId: string, endpoint: string, options: SocketOptions): Promise<void>;
   };
   results: {
     /** Asks the user for a result file (a native dialog, or the browser's file picker) and keeps it for reports; null when cancelled. */

@@ -190,6 +190,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     'connections.shutdown': async (runId, target, how) => command(runId, target, { do: 'shutdown', how }),
     'connections.close': async (runId, target, { abortive }) => command(runId, target, { do: 'close', abortive }),
     'connections.setOption': async (runId, target, socketOptions) => command(runId, target, { do: 'set-option', options: socketOptions }),
+    'endpoints.restartListener': async (runId, endpoint, socketOptions) => command(runId, { endpoint }, { do: 'restart-listener', options: socketOptions }),
     'results.open': async () => {
       const file = await reports.chooseResultFile();
       return file === null ? null : keepOpened(file.name, file.text);

@@ -48,6 +48,7 @@ const sampleArgs: { [N in ApiCallName]: unknown[] } = {
   'connections.shutdown': ['run-1', { endpoint: 'client' }, 'write'],
   'connections.close': ['run-1', { connectionId: 1 }, { abortive: true }],
   'connections.setOption': ['run-1', { connectionId: 1 }, { noDelay: false }],
+  'endpoints.restartListener': ['run-1', 'server', { reuseAddr: true }],
   'results.open': [],
   'results.load': [],
   'reports.export': ['run-1', 'pcapng'],
@@ -66,6 +67,7 @@ const sampleAnswers: { [N in ApiCallName]: unknown } = {
   'connections.shutdown': null,
   'connections.close': null,
   'connections.setOption': null,
+  'endpoints.restartListener': null,
   'results.open': { resultId: 'file-1', name: 'a.json', result: sampleResult() },
   'results.load': null,
   'reports.export': { kind: 'saved', paths: ['/tmp/a.pcapng'] },
@@ -97,7 +99,7 @@ describe('the preload', () => {
       const answer = await methodOf(name)(...sampleArgs[name]);
       expect(invoke).toHaveBeenLastCalledWith(`sockscope:${name}`, ...sampleArgs[name]);
       expect(callChannel(name)).toBe(`sockscope:${name}`);
-      if (name.startsWith('connections.')) expect(answer).toBeUndefined();
+      if (name.startsWith('connections.') || name === 'endpoints.restartListener') expect(answer).toBeUndefined();
       else if (name === 'runs.stop') expect(answer).toMatchObject({ schema: 'sockscope.result/1' });
       else if (name === 'results.open') expect(answer).toMatchObject({ resultId: 'file-1', name: 'a.json', result: { schema: 'sockscope.result/1' } });
       else if (name === 'reports.export') expect(answer).toEqual({ files: ['/tmp/a.pcapng'] });

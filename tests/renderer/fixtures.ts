@@ -134,6 +134,9 @@ export class FakeApi implements SockscopeApi {
     close: (...args: unknown[]) => this.command('connections.close', args),
     setOption: (...args: unknown[]) => this.command('connections.setOption', args),
   };
+  endpoints = {
+    restartListener: (...args: unknown[]) => this.command('endpoints.restartListener', args),
+  };
 
   openedResult: OpenedResult | null = null;
   exportFailure: Error | null = null;

@@ -143,6 +143,21 @@ describe('useRunStore', () => {
     expect(await run.shutdown(8, 'write')).toBe(false);
     expect(run.commandErrors).toEqual({ 8: 'connection 8 is closed' });
   });
+
+  it('restarts a TCP server\'s listener live and keeps what the engine said about it', async () => {
+    useProfileStore().replace(echoScenario(), null);
+    const run = useRunStore();
+    await run.start();
+    expect(run.listenerEndpoints).toEqual(['server']);
+    expect(await run.restartListener('server', false)).toBe(true);
+    expect(api.calls.at(-1)).toEqual({ name: 'endpoints.restartListener', args: ['run-1', 'server', { reuseAddr: false }] });
+    const refused = 'address 127.0.0.1:8080 is already in use (EADDRINUSE) on restart with SO_REUSEADDR off; 3 sockets were in TIME_WAIT on port 8080 (sock_diag)';
+    api.pushBatch('run-1', batch({ events: [event(0, 10, 'listen', { code: 'EADDRINUSE', message: refused, local: '127.0.0.1:8080', reuseAddr: false, timeWaitSockets: 3 })] }));
+    expect(run.listenerNotes).toEqual([{ endpoint: 'server', listening: false, message: refused }]);
+    api.commandFailure = new ApiCallError({ code: 'EINVAL', message: 'endpoint "client" has no listener to restart' });
+    expect(await run.restartListener('client', true)).toBe(false);
+    expect(run.listenerError).toBe('endpoint "client" has no listener to restart');
+  });
 });
 
 describe('useSamplesStore', () => {

@@ -113,6 +113,12 @@ export class AgentBridge implements SockscopeApi {
     },
   };
 
+  readonly endpoints = {
+    restartListener: async (runId: string, endpoint: string, options: SocketOptions): Promise<void> => {
+      await this.call('endpoints.restartListener', runId, endpoint, options);
+    },
+  };
+
   readonly results = {
     /** The browser picks the file and sends it gzipped; the agent validates it and keeps it for reports. */
     open: async (): Promise<OpenedResult | null> => {

@@ -18,6 +18,14 @@ export interface EndpointError {
   count: number;
 }
 
+/** What the last listener restarts said, newest last. */
+export interface ListenerNote {
+  endpoint: string;
+  listening: boolean;
+  message: string;
+}
+const maxListenerNotes = 6;
+
 /** Batches that arrive before the start call has answered with their run id; a few suffice. */
 const maxEarlyBatches = 64;
 
@@ -41,6 +49,10 @@ export const useRunStore = defineStore('run', () => {
   const endpointErrors = ref<Record<string, EndpointError[]>>({});
   const commandErrors = ref<Record<number, string>>({});
   const commandBusy = ref(false);
+  /** The run's TCP servers, whose listeners can be restarted live. */
+  const listenerEndpoints = ref<string[]>([]);
+  const listenerNotes = ref<ListenerNote[]>([]);
+  const listenerError = ref<string | null>(null);
   const engineStatus = ref<EngineStatus | null>(null);
   const startedAtMs = ref<number | null>(null);
   const nowMs = ref(Date.now());
@@ -121,6 +133,11 @@ export const useRunStore = defineStore('run', () => {
       if (id !== undefined && live.errors.length > 0) errors[id] = live.errors;
     });
     if (Object.keys(errors).length > 0 || Object.keys(endpointErrors.value).length > 0) endpointErrors.value = errors;
+    const restarts = batch.events.filter((event) => event.type === 'listen');
+    if (restarts.length > 0) {
+      const notes = restarts.map((event) => ({ endpoint: runEndpointIds.value[event.endpoint] ?? String(event.endpoint), listening: event.code === undefined, message: event.message ?? '' }));
+      listenerNotes.value = [...listenerNotes.value, ...notes].slice(-maxListenerNotes);
+    }
   }
 
   async function start(): Promise<boolean> {
@@ -135,6 +152,9 @@ export const useRunStore = defineStore('run', () => {
     }
     const valid = profile.parsed.data;
     runEndpointIds.value = valid.endpoints.map((endpoint) => endpoint.id);
+    listenerEndpoints.value = valid.endpoints.filter((endpoint) => endpoint.role === 'server' && endpoint.transport === 'tcp').map((endpoint) => endpoint.id);
+    listenerNotes.value = [];
+    listenerError.value = null;
     endpointErrors.value = {};
     result.value = null;
     progress.value = null;
@@ -205,6 +225,22 @@ export const useRunStore = defineStore('run', () => {
   const setOption = (connectionId: number, options: SocketOptions) =>
     command(connectionId, (id, target) => getApi().connections.setOption(id, target, options));
 
+  /** Restarts a TCP server's listener; its outcome arrives with a batch, in listenerNotes. */
+  async function restartListener(endpoint: string, reuseAddr: boolean): Promise<boolean> {
+    if (!runId.value) return false;
+    commandBusy.value = true;
+    listenerError.value = null;
+    try {
+      await getApi().endpoints.restartListener(runId.value, endpoint, { reuseAddr });
+      return true;
+    } catch (error) {
+      listenerError.value = describeFailure(error).message;
+      return false;
+    } finally {
+      commandBusy.value = false;
+    }
+  }
+
   return {
     status,
     runId,
@@ -216,6 +252,9 @@ export const useRunStore = defineStore('run', () => {
     endpointErrors,
     commandErrors,
     commandBusy,
+    listenerEndpoints,
+    listenerNotes,
+    listenerError,
     engineStatus,
     startedAtMs,
     nowMs,
@@ -230,5 +269,6 @@ export const useRunStore = defineStore('run', () => {
     shutdown,
     close,
     setOption,
+    restartListener,
   };
 });

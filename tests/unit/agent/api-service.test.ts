@@ -135,6 +135,7 @@ describe('the API service', () => {
     await service.call('connections.shutdown', ['run-1', target, 'write']);
     await service.call('connections.close', ['run-1', target, { abortive: true }]);
     await service.call('connections.setOption', ['run-1', target, { noDelay: true }]);
+    await service.call('endpoints.restartListener', ['run-1', 'server', { reuseAddr: false }]);
     expect(current().runs[0]?.commands.map((command) => command.body)).toEqual([
       { do: 'send', hex: 'bec8b3e7', encoding: 'utf8' },
       { do: 'send', text: 'hi', encoding: 'utf8' },
@@ -142,6 +143,7 @@ describe('the API service', () => {
       { do: 'shutdown', how: 'write' },
       { do: 'close', abortive: true },
       { do: 'set-option', options: { noDelay: true } },
+      { do: 'restart-listener', options: { reuseAddr: false } },
     ]);
     expect(await service.call('connections.send', ['run-1', target, { text: '😀', encoding: 'cp949' }]).catch(toApiError)).toMatchObject({ code: 'EILSEQ' });
     await expect(service.call('connections.close', ['run-7', target, { abortive: false }])).rejects.toMatchObject({ code: 'ENOENT' });
