@@ -249,6 +249,9 @@ interface BulkResult {
   seconds: number;
   cpuSeconds: number;
   cpuSecondsPerGigabyte: number;
+  /** Proactor models: the backend that ran (auto picks io_uring where the kernel allows it), and why it fell back. */
+  backend: string | null;
+  backendNote: string | null;
 }
 
 async function measureBulk(model: IoModel, durationMs: number): Promise<BulkResult> {
@@ -263,7 +266,16 @@ async function measureBulk(model: IoModel, durationMs: number): Promise<BulkResu
   const bytes = endpointOf(result, 'server').counters.bytesIn;
   const seconds = result.elapsedMs / 1000;
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  return { bitsPerSecond: (bytes * 8) / seconds, bytes, seconds, cpuSeconds, cpuSecondsPerGigabyte: cpuSeconds / (bytes / bytesPerGigabyte) };
+  const modelCounters = endpointOf(result, 'server').modelCounters;
+  return {
+    bitsPerSecond: (bytes * 8) / seconds,
+    bytes,
+    seconds,
+    cpuSeconds,
+    cpuSecondsPerGigabyte: cpuSeconds / (bytes / bytesPerGigabyte),
+    backend: modelCounters?.backend ?? null,
+    backendNote: modelCounters?.backendNote ?? null,
+  };
 }
 
 interface PingPongResult {
@@ -392,7 +404,7 @@ function rangeOf(values: number[], digits: number, unit: string): string {
 function tableOf(rows: ModelRow[]): string {
   const header = ['model', 'Gbit/s', '×iperf3', 'p50 µs', 'p99 µs', '×sockperf p50', 'conns', 'conn-scale msg/s', 'CPU s/GB'];
   const body = rows.map((row) => [
-    row.model,
+    row.bulk?.backend ? `${row.model} (${row.bulk.backend})` : row.model,
     formatNumber(row.bulk && row.bulk.bitsPerSecond / 1e9, 2),
     formatNumber(row.throughputRatioToIperf3, 2),
     formatNumber(row.pingPong?.roundTripP50Us, 1),
@@ -507,6 +519,9 @@ async function main(argv: string[]): Promise<number> {
     'CPU s/GB: engine = process.cpuUsage() delta around the bulk run (client and server in this one process) / GB (1e9 bytes) received; ' +
       'iperf3 = (host_total + remote_total) / 100 × duration / GB, from its JSON cpu_utilization_percent.',
   ];
+  for (const row of rows) {
+    if (row.bulk?.backendNote) notes.push(`${row.model}: ${row.bulk.backendNote}`);
+  }
   const busy = Math.max(machine.loadAverage1mAtStart, machine.loadAverage1mAtEnd, ...rows.map((row) => row.loadAverage1m));
   if (busy > machine.cpus) {
     notes.push(

@@ -32,6 +32,21 @@ export const liveCountersSchema = z.strictObject({
   protocolViolations: count,
 });
 
+/** What a model shows of its architecture; the proactor models fill all of it, others what applies. */
+export const liveModelCountersSchema = z.strictObject({
+  operationsInFlight: count,
+  bytesPinned: count,
+  completionQueueDepth: count,
+  operationsPosted: count,
+  completions: count,
+  buffersWritten: count,
+  workerCompletions: z.array(count),
+  workerBusyUs: z.array(count),
+  backend: z.string().nullable(),
+  backendNote: z.string().nullable(),
+});
+export type LiveModelCounters = z.infer<typeof liveModelCountersSchema>;
+
 export const liveLatencySchema = z.strictObject({ count, p50: count, p90: count, p99: count, max: count, mean: count });
 
 /** One sampler pass over every open connection of an endpoint (src-main/native/src/engine.h). */
@@ -54,6 +69,7 @@ export const liveAggregateSchema = z.strictObject({
 
 export const liveEndpointSchema = z.strictObject({
   counters: liveCountersSchema,
+  model: liveModelCountersSchema.optional(),
   latencyUs: liveLatencySchema.nullable(),
   errors: z.array(z.strictObject({ code: z.string(), message: z.string(), count })),
   applied: appliedSocketOptionsSchema.nullable(),

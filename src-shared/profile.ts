@@ -4,8 +4,13 @@ import { socketOptionsSchema } from './socket-options.js';
 export const profileSchemaId = 'sockscope.profile/1';
 
 /** The I/O models the engine implements. Each is one backend behind one C++ interface. */
-export const ioModels = ['blocking', 'select', 'epoll'] as const;
+export const ioModels = ['blocking', 'select', 'epoll', 'overlapped', 'completion-port'] as const;
 export type IoModel = (typeof ioModels)[number];
+/** The models that post operations and take completions; they run on one of the backends below. */
+export const proactorModels: readonly IoModel[] = ['overlapped', 'completion-port'];
+/** How a proactor model reaches the kernel: io_uring, or operations emulated over epoll; auto = io_uring when it works. */
+export const ioBackends = ['auto', 'io_uring', 'epoll'] as const;
+export type IoBackend = (typeof ioBackends)[number];
 
 const endpointIdSchema = z
   .string()
@@ -115,7 +120,8 @@ const endpointSchema = z.strictObject({
     .optional()
     .describe('clients: a server endpoint of this profile, or an address'),
   connections: z.int().min(1).max(100000).default(1).describe('clients: how many connections (UDP: sockets) to open'),
-  threads: z.int().min(1).max(256).optional().describe('I/O threads for the reactor models (default 1)'),
+  threads: z.int().min(1).max(256).optional().describe('I/O threads (default 1; completion-port: its worker pool, default the number of cores)'),
+  backend: z.enum(ioBackends).optional().describe('overlapped and completion-port: io_uring, the epoll emulation, or auto (io_uring when the kernel allows it)'),
   backlog: z.int().min(1).max(65535).default(511).describe('servers: listen() backlog'),
   udpConnected: z.boolean().default(true).describe('UDP clients: connect() the socket so only the server can answer'),
   options: socketOptionsSchema.default({}),
@@ -221,6 +227,9 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
         path: at('workload', 'kind'),
         message: `a ${endpoint.transport} ${endpoint.role} cannot run "${endpoint.workload.kind}"; choose one of ${allowed.join(', ')}`,
       });
+    }
+    if (endpoint.backend !== undefined && !proactorModels.includes(endpoint.model)) {
+      ctx.addIssue({ code: 'custom', path: at('backend'), message: `"backend" is for the ${proactorModels.join(' and ')} models; "${endpoint.model}" has none` });
     }
     if (endpoint.role === 'server') {
       if (!endpoint.listen) ctx.addIssue({ code: 'custom', path: at('listen'), message: 'a server needs "listen": {"host", "port"}' });

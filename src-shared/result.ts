@@ -101,6 +101,21 @@ export const endpointCountersSchema = z.strictObject({
 });
 export type EndpointCounters = z.infer<typeof endpointCountersSchema>;
 
+export const modelCountersSchema = z.strictObject({
+  backend: z.string().nullable().describe('overlapped and completion-port: the backend that ran (io_uring or epoll)'),
+  backendNote: z.string().nullable().describe('why "auto" did not run io_uring'),
+  operationsPosted: z.number(),
+  completions: z.number(),
+  peakOperationsInFlight: z.number().describe('the most operations pending at one sample'),
+  peakBytesPinned: z.number().describe('the most buffer bytes held by pending operations at one sample'),
+  peakCompletionQueueDepth: z.number().describe('the most completions waiting for a worker at one sample'),
+  buffersPerWrite: z.number().describe('buffers gathered into one write call, on average'),
+  workers: z
+    .array(z.strictObject({ completions: z.number(), busyShare: z.number().describe('share of the run the worker spent working, 0 to 1') }))
+    .describe('proactor models: each worker thread'),
+});
+export type ModelCounters = z.infer<typeof modelCountersSchema>;
+
 export const latencySchema = z.strictObject({
   count: z.number(),
   p50: z.number(),
@@ -182,6 +197,7 @@ export const endpointResultSchema = z.strictObject({
   requestedOptions: z.record(z.string(), z.unknown()),
   appliedOptions: appliedSocketOptionsSchema.nullable().describe('read back from the kernel on the first socket of the endpoint'),
   counters: endpointCountersSchema,
+  modelCounters: modelCountersSchema.optional().describe('what the I/O model shows of its architecture'),
   latencyUs: latencySchema.nullable(),
   throughput: z.strictObject({
     bytesIn: z.number(),

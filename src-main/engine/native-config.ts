@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import type { ActionSpec, CommandBody, EndpointSpec, FrameFormat, Profile } from '../../src-shared/profile.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
@@ -26,7 +27,9 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
     role: endpoint.role,
     transport: endpoint.transport,
     model: endpoint.model,
-    threads: endpoint.threads ?? 1,
+    // A completion port's pool defaults to one worker per core, as IOCP servers size theirs.
+    threads: endpoint.threads ?? (endpoint.model === 'completion-port' ? availableParallelism() : 1),
+    ...(endpoint.backend !== undefined && { backend: endpoint.backend }),
     backlog: endpoint.backlog,
     udpConnected: endpoint.udpConnected,
     connections: endpoint.role === 'client' ? endpoint.connections : 1,

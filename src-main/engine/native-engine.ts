@@ -54,6 +54,7 @@ export interface NativeEndpoint {
   transport: 'tcp' | 'udp';
   model: string;
   threads?: number;
+  backend?: 'auto' | 'io_uring' | 'epoll';
   backlog?: number;
   udpConnected?: boolean;
   host?: string;

@@ -6,9 +6,10 @@ import {
   type ConnectionSample,
   type EndpointResult,
   type ListenerRestart,
+  type ModelCounters,
   type RunResult,
 } from '../../src-shared/result.js';
-import type { RunProgress } from '../../src-shared/engine-protocol.js';
+import type { LiveModelCounters, RunProgress } from '../../src-shared/engine-protocol.js';
 import { AggregateRecorder } from './aggregate-recorder.js';
 import { CaptureStore } from './capture-store.js';
 import type { NativeBatch, NativeEndpointSnapshot, NativeEvent, NativeSample } from './native-engine.js';
@@ -48,6 +49,7 @@ export class RunRecorder {
   private readonly peakThreads: number[] = [];
   private readonly aggregates = new AggregateRecorder();
   private readonly listenerRestarts = new Map<number, Ring<ListenerRestart>>();
+  private readonly modelPeaks: { inFlight: number; pinned: number; depth: number }[] = [];
 
   constructor(private readonly profile: Profile) {
     this.capture = new CaptureStore(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
@@ -69,6 +71,12 @@ export class RunRecorder {
     batch.endpoints.forEach((snapshot, index) => {
       this.peakThreads[index] = Math.max(this.peakThreads[index] ?? 0, snapshot.counters.threads);
       this.aggregates.addEndpoint(index, snapshot.aggregate, batch.atUs, batch.final);
+      if (snapshot.model) {
+        const peak = (this.modelPeaks[index] ??= { inFlight: 0, pinned: 0, depth: 0 });
+        peak.inFlight = Math.max(peak.inFlight, snapshot.model.operationsInFlight);
+        peak.pinned = Math.max(peak.pinned, snapshot.model.bytesPinned);
+        peak.depth = Math.max(peak.depth, snapshot.model.completionQueueDepth);
+      }
     });
     this.aggregates.addEngine(batch.engine);
     this.eventsDropped += batch.eventsDropped;
@@ -129,6 +137,25 @@ export class RunRecorder {
       timeWaitSockets: event.timeWaitSockets ?? null,
       timeWaitSource: event.timeWaitSource ?? null,
     });
+  }
+
+  private modelCountersOf(index: number, model: LiveModelCounters, writes: number): ModelCounters {
+    const peak = this.modelPeaks[index] ?? { inFlight: 0, pinned: 0, depth: 0 };
+    const runUs = Math.max(this.lastAtUs, 1);
+    return {
+      backend: model.backend,
+      backendNote: model.backendNote,
+      operationsPosted: model.operationsPosted,
+      completions: model.completions,
+      peakOperationsInFlight: peak.inFlight,
+      peakBytesPinned: peak.pinned,
+      peakCompletionQueueDepth: peak.depth,
+      buffersPerWrite: writes > 0 ? model.buffersWritten / writes : 0,
+      workers: model.workerCompletions.map((completions, worker) => ({
+        completions,
+        busyShare: Math.min(1, (model.workerBusyUs[worker] ?? 0) / runUs),
+      })),
+    };
   }
 
   progress(elapsedMs: number, durationMs: number): RunProgress {
@@ -196,6 +223,7 @@ export class RunRecorder {
           errors: counters?.errors ?? 0,
           protocolViolations: counters?.protocolViolations ?? 0,
         },
+        ...(snapshot?.model && { modelCounters: this.modelCountersOf(index, snapshot.model, counters?.writes ?? 0) }),
         latencyUs: snapshot?.latencyUs ?? null,
         throughput: { bytesIn, bytesOut, bitsPerSecondIn: (bytesIn * 8) / seconds, bitsPerSecondOut: (bytesOut * 8) / seconds },
         connections,

@@ -4,6 +4,9 @@
       "target_name": "sockscope_engine",
       "sources": [
         "src/addon.cc",
+        "src/backend_choice.cc",
+        "src/backend_epoll.cc",
+        "src/completion_queue.cc",
         "src/capture_ring.cc",
         "src/connection.cc",
         "src/descriptor_limit.cc",
@@ -14,9 +17,12 @@
         "src/framing.cc",
         "src/listener_restart.cc",
         "src/model_blocking.cc",
+        "src/model_completion_port.cc",
         "src/model_epoll.cc",
+        "src/model_overlapped.cc",
         "src/model_select.cc",
         "src/net_address.cc",
+        "src/proactor.cc",
         "src/process_figures.cc",
         "src/reactor.cc",
         "src/send_queue.cc",
@@ -33,6 +39,13 @@
       "cflags_cc": ["-std=c++20", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "conditions": [
         ["OS!='linux'", { "sources!": ["src/model_epoll.cc"] }],
+        ["'<!(pkg-config --exists liburing && echo 1 || echo 0)'=='1'", {
+          "sources": ["src/backend_uring.cc"],
+          "cflags_cc": ["<!@(pkg-config --cflags liburing)"],
+          "libraries": ["<!@(pkg-config --libs liburing)"]
+        }, {
+          "sources": ["src/backend_uring_absent.cc"]
+        }],
         ["'<!(echo $SOCKSCOPE_SANITIZE)'=='1'", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
           "ldflags": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]

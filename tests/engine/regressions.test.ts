@@ -2,19 +2,19 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ioModels } from '../../src-shared/profile.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { modelVariants } from '../helpers/model-variants.js';
 
 const run = promisify(execFile);
 
-describe.each(ioModels)('the %s model', (model) => {
+describe.each(modelVariants)('the $name model', ({ fields: modelFields }) => {
   it('echoes one empty UDP datagram once, not forever', async () => {
     const result = await runProfile(
       profileOf(
         [
-          { id: 'server', role: 'server', transport: 'udp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
-          { id: 'client', role: 'client', transport: 'udp', model, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
+          { id: 'server', role: 'server', transport: 'udp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+          { id: 'client', role: 'client', transport: 'udp', ...modelFields, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
         ],
         { durationMs: 600, actions: [{ atMs: 100, endpoint: 'client', do: 'send', text: '' }] },
       ),
@@ -27,12 +27,12 @@ describe.each(ioModels)('the %s model', (model) => {
     const result = await runProfile(
       profileOf(
         [
-          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
+          { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
           {
             id: 'client',
             role: 'client',
             transport: 'tcp',
-            model,
+            ...modelFields,
             connect: { endpoint: 'server' },
             options: { noDelay: true },
             workload: { kind: 'ping-pong', messageBytes: 64, messagesPerSecond: 500 },
@@ -50,12 +50,12 @@ describe.each(ioModels)('the %s model', (model) => {
     const result = await runProfile(
       profileOf(
         [
-          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+          { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
           {
             id: 'client',
             role: 'client',
             transport: 'tcp',
-            model,
+            ...modelFields,
             connect: { endpoint: 'server' },
             connections: 20,
             workload: { kind: 'bulk', writeBytes: 1024, totalBytes: 1024, thenShutdownWrite: true },
@@ -81,12 +81,12 @@ describe.each(ioModels)('the %s model', (model) => {
             id: 'server',
             role: 'server',
             transport: 'tcp',
-            model,
+            ...modelFields,
             listen: { host: '127.0.0.1', port: 0 },
             options: { rcvBufBytes: 4096 },
             workload: { kind: 'sink', readBytesPerSecond: 10_000 },
           },
-          { id: 'client', role: 'client', transport: 'tcp', model, connect: { endpoint: 'server' }, options: { linger: { seconds: 30 } }, workload: { kind: 'bulk' } },
+          { id: 'client', role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: 'server' }, options: { linger: { seconds: 30 } }, workload: { kind: 'bulk' } },
         ],
         { durationMs: 500 },
       ),

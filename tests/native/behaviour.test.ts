@@ -1,19 +1,19 @@
 // The loopback behaviour suite: every I/O model must show the same socket behaviour.
 import { describe, expect, it } from 'vitest';
-import { ioModels } from '../../src-shared/profile.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
+import { modelVariants } from '../helpers/model-variants.js';
 
-describe.each(ioModels)('the %s model', (model) => {
+describe.each(modelVariants)('the $name model', ({ fields: modelFields }) => {
   it('echoes ping-pong messages back intact', async () => {
     const result = await runProfile(
       profileOf([
-        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
+        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
         {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           connections: 4,
           options: { noDelay: true },
@@ -33,12 +33,12 @@ describe.each(ioModels)('the %s model', (model) => {
     const totalBytes = 8 * 1024 * 1024 + 12345;
     const result = await runProfile(
       profileOf([
-        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'sink' } },
+        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'sink' } },
         {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           connections: 2,
           workload: { kind: 'bulk', writeBytes: 100_000, totalBytes, thenShutdownWrite: true },
@@ -57,12 +57,12 @@ describe.each(ioModels)('the %s model', (model) => {
     const totalBytes = 2 * 1024 * 1024;
     const result = await runProfile(
       profileOf([
-        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
         {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           // A small receive buffer keeps echoed bytes in flight when the client shuts down writing.
           options: { rcvBufBytes: 16384 },
@@ -94,12 +94,12 @@ describe.each(ioModels)('the %s model', (model) => {
   it('keeps UDP datagram boundaries', async () => {
     const result = await runProfile(
       profileOf([
-        { id: 'server', role: 'server', transport: 'udp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'sink' } },
+        { id: 'server', role: 'server', transport: 'udp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'sink' } },
         {
           id: 'client',
           role: 'client',
           transport: 'udp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           workload: { kind: 'bulk', writeBytes: 1200, bytesPerSecond: 600_000 },
         },
@@ -114,8 +114,8 @@ describe.each(ioModels)('the %s model', (model) => {
   it('answers UDP ping-pong from an echo server', async () => {
     const result = await runProfile(
       profileOf([
-        { id: 'server', role: 'server', transport: 'udp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
-        { id: 'client', role: 'client', transport: 'udp', model, connect: { endpoint: 'server' }, udpConnected: false, workload: { kind: 'ping-pong', messageBytes: 200 } },
+        { id: 'server', role: 'server', transport: 'udp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+        { id: 'client', role: 'client', transport: 'udp', ...modelFields, connect: { endpoint: 'server' }, udpConnected: false, workload: { kind: 'ping-pong', messageBytes: 200 } },
       ]),
     );
     const client = endpointOf(result, 'client');
@@ -132,7 +132,7 @@ describe.each(ioModels)('the %s model', (model) => {
               id: 'server',
               role: 'server',
               transport: 'tcp',
-              model,
+              ...modelFields,
               listen: { host: '127.0.0.1', port: 0 },
               options: { noDelay },
               workload: { kind: 'echo', messageBytes: 64 },
@@ -141,7 +141,7 @@ describe.each(ioModels)('the %s model', (model) => {
               id: 'client',
               role: 'client',
               transport: 'tcp',
-              model,
+              ...modelFields,
               connect: { endpoint: 'server' },
               options: { noDelay },
               workload: { kind: 'ping-pong', messageBytes: 64, writesPerMessage: 2 },
@@ -164,8 +164,8 @@ describe.each(ioModels)('the %s model', (model) => {
       runProfile(
         profileOf(
           [
-            { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'manual' } },
-            { id: 'client', role: 'client', transport: 'tcp', model, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
+            { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'manual' } },
+            { id: 'client', role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
           ],
           {
             durationMs: 800,
@@ -197,12 +197,12 @@ describe.each(ioModels)('the %s model', (model) => {
             id: 'server',
             role: 'server',
             transport: 'tcp',
-            model,
+            ...modelFields,
             listen: { host: '127.0.0.1', port: 0 },
             options: { rcvBufBytes: 65536 },
             workload: { kind: 'sink', readBytesPerSecond: 200_000 },
           },
-          { id: 'client', role: 'client', transport: 'tcp', model, connect: { endpoint: 'server' }, options: { sndBufBytes: 262144 }, workload: { kind: 'bulk' } },
+          { id: 'client', role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: 'server' }, options: { sndBufBytes: 262144 }, workload: { kind: 'bulk' } },
         ],
         { durationMs: 1500 },
       ),
@@ -231,8 +231,8 @@ describe.each(ioModels)('the %s model', (model) => {
     const result = await runProfile(
       profileOf(
         [
-          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options, workload: { kind: 'manual' } },
-          { id: 'client', role: 'client', transport: 'tcp', model, connect: { endpoint: 'server' }, options, workload: { kind: 'manual' } },
+          { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options, workload: { kind: 'manual' } },
+          { id: 'client', role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: 'server' }, options, workload: { kind: 'manual' } },
         ],
         { durationMs: 300 },
       ),

@@ -2,10 +2,11 @@
 // both sides. Under scripts/test-sanitized.sh any AddressSanitizer or UndefinedBehaviorSanitizer
 // report aborts the worker and so fails this file; in the normal suite it checks how resets are reported.
 import { describe, expect, it } from 'vitest';
-import { ioModels, type EndpointInput } from '../../src-shared/profile.js';
+import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, EndpointResult, RunResult } from '../../src-shared/result.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
 
 const connections = 200;
 // Late enough for every connection to be open, as a rule: under the sanitizers the blocking model
@@ -81,16 +82,16 @@ function expectResetStorm(result: RunResult, abortedId: 'server' | 'client'): Co
 }
 
 /** A short, calm run: the engine still opens, serves and closes connections after a storm. */
-async function expectEngineStillWorks(model: (typeof ioModels)[number]) {
+async function expectEngineStillWorks(modelFields: ModelVariant['fields']) {
   const result = await runProfile(
     profileOf(
       [
-        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
+        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
         {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           connections: 4,
           options: { noDelay: true },
@@ -108,19 +109,19 @@ async function expectEngineStillWorks(model: (typeof ioModels)[number]) {
   expect(endpointOf(result, 'server').counters.accepts).toBe(4);
 }
 
-describe.each(ioModels)('a reset storm with the %s model', (model) => {
+describe.each(modelVariants)('a reset storm with the $name model', ({ fields: modelFields }) => {
   it('reports every client reset to the echo server while writes are pending on both sides', async () => {
     // Small buffers keep the clients' send queues full and back part of the echo up in the
     // server's, so the resets land on pending writes; they also bound the memory the storm holds.
     const buffers = { sndBufBytes: 16384, rcvBufBytes: 16384 };
     const result = await runProfile(
       stormOf(
-        { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, options: buffers, workload: { kind: 'echo' } },
+        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: buffers, workload: { kind: 'echo' } },
         {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           connections,
           options: { sndBufBytes: 16384 },
@@ -133,7 +134,7 @@ describe.each(ioModels)('a reset storm with the %s model', (model) => {
     for (const connection of expectResetStorm(result, 'client')) {
       expect(closeOf(connection)?.message).toMatch(/queued bytes were never written/);
     }
-    await expectEngineStillWorks(model);
+    await expectEngineStillWorks(modelFields);
   });
 
   it('reports every server reset to clients that are still writing', async () => {
@@ -144,7 +145,7 @@ describe.each(ioModels)('a reset storm with the %s model', (model) => {
           id: 'server',
           role: 'server',
           transport: 'tcp',
-          model,
+          ...modelFields,
           listen: { host: '127.0.0.1', port: 0 },
           options: { rcvBufBytes: 16384 },
           workload: { kind: 'sink', readBytesPerSecond: 50_000 },
@@ -153,7 +154,7 @@ describe.each(ioModels)('a reset storm with the %s model', (model) => {
           id: 'client',
           role: 'client',
           transport: 'tcp',
-          model,
+          ...modelFields,
           connect: { endpoint: 'server' },
           connections,
           options: { sndBufBytes: 16384 },
@@ -163,6 +164,6 @@ describe.each(ioModels)('a reset storm with the %s model', (model) => {
       ),
     );
     expectResetStorm(result, 'server');
-    await expectEngineStillWorks(model);
+    await expectEngineStillWorks(modelFields);
   });
 });

@@ -62,7 +62,9 @@ Enum enumField(const Napi::Object& object, const char* key, const std::string& p
 
 constexpr std::pair<const char*, Role> kRoles[] = {{"server", Role::Server}, {"client", Role::Client}};
 constexpr std::pair<const char*, Transport> kTransports[] = {{"tcp", Transport::Tcp}, {"udp", Transport::Udp}};
-constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll}};
+constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll},
+                                                         {"overlapped", ModelKind::Overlapped}, {"completion-port", ModelKind::CompletionPort}};
+constexpr std::pair<const char*, BackendKind> kBackends[] = {{"auto", BackendKind::Auto}, {"io_uring", BackendKind::IoUring}, {"epoll", BackendKind::Epoll}};
 constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
                                                                {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual},
                                                                {"framed-echo", WorkloadKind::FramedEcho}, {"request-response", WorkloadKind::RequestResponse},
@@ -203,6 +205,12 @@ EngineConfig readConfig(const Napi::Object& config) {
     spec.transport = enumField(e, "transport", path, kTransports);
     spec.model = enumField(e, "model", path, kModels);
     spec.threads = static_cast<int>(intField(e, "threads", path, 1, 1, 256));
+    if (e.Has("backend") && !e.Get("backend").IsUndefined()) {
+      if (spec.model != ModelKind::Overlapped && spec.model != ModelKind::CompletionPort) {
+        typeError(config.Env(), path + ".backend", "absent: only the overlapped and completion-port models have a backend");
+      }
+      spec.backend = enumField(e, "backend", path, kBackends);
+    }
     spec.backlog = static_cast<int>(intField(e, "backlog", path, 511, 1, 65535));
     spec.udpConnected = optionalBool(e, "udpConnected", path).value_or(true);
     spec.host = stringField(e, "host", path, "");
@@ -303,6 +311,29 @@ Napi::Object countersToJs(Napi::Env env, const CounterValues& c) {
   return o;
 }
 
+Napi::Object modelCountersToJs(Napi::Env env, const ModelCounterValues& m) {
+  Napi::Object o = Napi::Object::New(env);
+  // Gauges are read one by one while they move, so a sum may dip below zero for an instant.
+  auto gauge = [](int64_t value) { return static_cast<double>(value < 0 ? 0 : value); };
+  o.Set("operationsInFlight", gauge(m.operationsInFlight));
+  o.Set("bytesPinned", gauge(m.bytesPinned));
+  o.Set("completionQueueDepth", gauge(m.completionQueueDepth));
+  o.Set("operationsPosted", static_cast<double>(m.operationsPosted));
+  o.Set("completions", static_cast<double>(m.completions));
+  o.Set("buffersWritten", static_cast<double>(m.buffersWritten));
+  Napi::Array completions = Napi::Array::New(env, m.workerCompletions.size());
+  Napi::Array busy = Napi::Array::New(env, m.workerBusyUs.size());
+  for (size_t i = 0; i < m.workerCompletions.size(); ++i) {
+    completions.Set(i, static_cast<double>(m.workerCompletions[i]));
+    busy.Set(i, static_cast<double>(m.workerBusyUs[i]));
+  }
+  o.Set("workerCompletions", completions);
+  o.Set("workerBusyUs", busy);
+  o.Set("backend", m.backend.empty() ? env.Null() : Napi::Value(Napi::String::New(env, m.backend)));
+  o.Set("backendNote", m.backendNote.empty() ? env.Null() : Napi::Value(Napi::String::New(env, m.backendNote)));
+  return o;
+}
+
 Napi::Object tcpToJs(Napi::Env env, const TcpInfoSample& t) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("state", t.state);
@@ -384,6 +415,7 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     const EndpointSnapshot& snapshot = batch.endpoints[i];
     Napi::Object e = Napi::Object::New(env);
     e.Set("counters", countersToJs(env, snapshot.counters));
+    e.Set("model", modelCountersToJs(env, snapshot.model));
     if (snapshot.latency.count) {
       Napi::Object latency = Napi::Object::New(env);
       latency.Set("count", static_cast<double>(snapshot.latency.count));
@@ -630,7 +662,7 @@ class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Define(env));
-  exports.Set("models", Napi::String::New(env, "blocking,select,epoll"));
+  exports.Set("models", Napi::String::New(env, "blocking,select,epoll,overlapped,completion-port"));
   return exports;
 }
 

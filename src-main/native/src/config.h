@@ -12,7 +12,9 @@ namespace sockscope {
 
 enum class Transport { Tcp, Udp };
 enum class Role { Server, Client };
-enum class ModelKind { Blocking, Select, Epoll };
+enum class ModelKind { Blocking, Select, Epoll, Overlapped, CompletionPort };
+// How the proactor models reach the kernel: io_uring, or operations emulated over epoll.
+enum class BackendKind { Auto, IoUring, Epoll };
 enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed };
 enum class ShutdownHow { Read, Write, Both };
 
@@ -70,6 +72,7 @@ struct EndpointSpec {
   Transport transport = Transport::Tcp;
   ModelKind model = ModelKind::Epoll;
   int threads = 1;
+  BackendKind backend = BackendKind::Auto;  // overlapped and completion-port only
   int backlog = 511;
   bool udpConnected = true;
   std::string host;  // numeric address: listen address for servers, target for clients

@@ -111,22 +111,37 @@ bool Connection::wantsRead() {
   return workload_->readBudget(engine_.nowUs()) > 0;
 }
 
+size_t Connection::readBudget(size_t bufferBytes) {
+  if (closed_) return 0;
+  return std::min(bufferBytes, workload_->readBudget(engine_.nowUs()));
+}
+
 IoResult Connection::readOnce(uint8_t* scratch, size_t scratchBytes, int flags) {
   if (closed_) return IoResult::Closed;
-  const size_t budget = std::min(scratchBytes, workload_->readBudget(engine_.nowUs()));
+  const size_t budget = readBudget(scratchBytes);
   if (budget == 0) return IoResult::WouldBlock;
   NetAddress from;
   from.length = sizeof from.storage;
   const ssize_t got = tcp() ? recv(fd_, scratch, budget, flags) : recvfrom(fd_, scratch, budget, flags | MSG_TRUNC, from.get(), &from.length);
-  auto& counters = endpoint.counters;
   if (got < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
+      endpoint.counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
       return IoResult::WouldBlock;
     }
     if (errno == EINTR) return IoResult::Progress;
     return fail(errno, "recv");
   }
+  return readCompleted(scratch, static_cast<size_t>(got), budget, tcp() ? nullptr : &from);
+}
+
+IoResult Connection::readFailed(int err) {
+  if (closed_) return IoResult::Closed;
+  return fail(err, "recv");
+}
+
+IoResult Connection::readCompleted(uint8_t* data, size_t got, size_t budget, const NetAddress* from) {
+  if (closed_) return IoResult::Closed;
+  auto& counters = endpoint.counters;
   if (got == 0 && tcp()) {
     peerShut_ = true;
     emit(EventType::PeerShutdown);
@@ -134,7 +149,7 @@ IoResult Connection::readOnce(uint8_t* scratch, size_t scratchBytes, int flags) 
     workload_->onPeerShutdown(*this);
     return IoResult::Ended;
   }
-  size_t length = static_cast<size_t>(got);
+  size_t length = got;
   if (!tcp() && length > budget) {
     // MSG_TRUNC reports the datagram's real size: a reader that was too small lost the rest.
     endpoint.recordError(Status::fail("EMSGSIZE", "a datagram of " + std::to_string(length) + " bytes was cut to " + std::to_string(budget)));
@@ -143,38 +158,63 @@ IoResult Connection::readOnce(uint8_t* scratch, size_t scratchBytes, int flags) 
   counters.reads.fetch_add(1, std::memory_order_relaxed);
   counters.bytesIn.fetch_add(length, std::memory_order_relaxed);
   bytesIn_.fetch_add(length, std::memory_order_relaxed);
-  iovec captured{scratch, length};
+  iovec captured{data, length};
   recordCapture(Direction::Read, length, &captured, 1);
-  if (verifier_) counters.verifyErrors.fetch_add(verifier_->check(scratch, length), std::memory_order_relaxed);
-  if (!tcp()) lastPeer_ = from;
-  workload_->onData(*this, scratch, length, tcp() ? nullptr : &from);
+  if (verifier_) counters.verifyErrors.fetch_add(verifier_->check(data, length), std::memory_order_relaxed);
+  if (!tcp() && from) lastPeer_ = *from;
+  workload_->onData(*this, data, length, tcp() ? nullptr : from);
   return IoResult::Progress;
 }
 
 IoResult Connection::writeOnce() {
   if (closed_) return IoResult::Closed;
   if (sendQueue_.empty() || writeShut_) return IoResult::Ended;
-  iovec iov[SendQueue::kMaxGather];
-  const int count = sendQueue_.nextWrite(iov, SendQueue::kMaxGather);
+  PreparedWrite write;
+  prepareWrite(&write, false);
   msghdr message{};
-  message.msg_iov = iov;
-  message.msg_iovlen = static_cast<size_t>(count);
-  const NetAddress* destination = sendQueue_.front().destination ? sendQueue_.front().destination.get() : defaultDestination_.get();
-  if (destination) {
-    message.msg_name = const_cast<sockaddr*>(destination->get());
-    message.msg_namelen = destination->length;
+  message.msg_iov = write.iov;
+  message.msg_iovlen = static_cast<size_t>(write.count);
+  if (write.haveDestination) {
+    message.msg_name = write.destination.get();
+    message.msg_namelen = write.destination.length;
   }
   // MSG_NOSIGNAL: a write to a reset connection returns EPIPE instead of killing the process.
   const ssize_t sent = sendmsg(fd_, &message, MSG_NOSIGNAL);
-  auto& counters = endpoint.counters;
   if (sent < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
+      endpoint.counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
       return IoResult::WouldBlock;
     }
     if (errno == EINTR) return IoResult::Progress;
-    const int err = errno;
-    if (!tcp()) {
+    return writeCompleted(write, -errno);
+  }
+  return writeCompleted(write, sent);
+}
+
+int Connection::prepareWrite(PreparedWrite* out, bool pin) {
+  out->count = 0;
+  out->haveDestination = false;
+  out->generation = sendGeneration_;
+  out->pinned.clear();
+  if (closed_ || sendQueue_.empty() || writeShut_) return 0;
+  out->count = sendQueue_.nextWrite(out->iov, SendQueue::kMaxGather);
+  if (pin) sendQueue_.pinFront(out->count, &out->pinned);
+  const NetAddress* destination = sendQueue_.front().destination ? sendQueue_.front().destination.get() : defaultDestination_.get();
+  if (destination) {
+    out->destination = *destination;
+    out->haveDestination = true;
+  }
+  return out->count;
+}
+
+IoResult Connection::writeCompleted(const PreparedWrite& write, ssize_t sent) {
+  if (closed_) return IoResult::Closed;
+  // A shutdown or close emptied the queue while this write was pending: what it wrote is gone
+  // from the queue already.
+  const bool queueIntact = write.generation == sendGeneration_;
+  if (sent < 0) {
+    const int err = static_cast<int>(-sent);
+    if (!tcp() && queueIntact) {
       // A datagram that failed is dropped, not retried forever, and the workload may go on.
       sendQueue_.popFront();
       appSendQueueBytes_.store(sendQueue_.queuedBytes(), std::memory_order_relaxed);
@@ -185,10 +225,13 @@ IoResult Connection::writeOnce() {
     return fail(err, "send");
   }
   const size_t length = static_cast<size_t>(sent);
+  auto& counters = endpoint.counters;
   counters.writes.fetch_add(1, std::memory_order_relaxed);
   counters.bytesOut.fetch_add(length, std::memory_order_relaxed);
+  endpoint.model.buffersWritten.fetch_add(static_cast<uint64_t>(write.count), std::memory_order_relaxed);
   bytesOut_.fetch_add(length, std::memory_order_relaxed);
-  recordCapture(Direction::Write, length, iov, count);
+  recordCapture(Direction::Write, length, write.iov, write.count);
+  if (!queueIntact) return IoResult::Progress;
   // A datagram is sent whole or not at all, even an empty one.
   if (tcp()) sendQueue_.consume(length);
   else sendQueue_.popFront();
@@ -218,6 +261,7 @@ void Connection::shutdown(ShutdownHow how) {
   if (how != ShutdownHow::Read && !sendQueue_.empty()) {
     event.message = std::to_string(sendQueue_.queuedBytes()) + " queued bytes were never written";
     sendQueue_.clear();
+    ++sendGeneration_;
     appSendQueueBytes_.store(0, std::memory_order_relaxed);
   }
   const int stateBefore = tcp() && how != ShutdownHow::Read ? readTcpState(fd_) : -1;
@@ -283,6 +327,7 @@ void Connection::close() {
   event.message = pendingCloseMessage_;
   if (!sendQueue_.empty() && event.message.empty()) event.message = std::to_string(sendQueue_.queuedBytes()) + " queued bytes were never written";
   sendQueue_.clear();
+  ++sendGeneration_;
   appSendQueueBytes_.store(0, std::memory_order_relaxed);
   emit(EventType::Closed, std::move(event));
   endpoint.counters.connectionsOpen.fetch_sub(1, std::memory_order_relaxed);

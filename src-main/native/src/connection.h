@@ -47,6 +47,18 @@ struct KernelBrief {
   uint32_t rttUs = 0;
 };
 
+// One write taken from the send queue: its gathered buffers, held (pinned) until the write
+// completes, so a shutdown or close that empties the queue meanwhile frees nothing the kernel
+// may still read.
+struct PreparedWrite {
+  iovec iov[SendQueue::kMaxGather];
+  int count = 0;
+  bool haveDestination = false;
+  NetAddress destination;
+  uint64_t generation = 0;
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> pinned;
+};
+
 struct ConnectionSample {
   int64_t atUs = 0;
   uint64_t bytesIn = 0, bytesOut = 0, appSendQueueBytes = 0;
@@ -75,6 +87,18 @@ class Connection {
   IoResult readOnce(uint8_t* scratch, size_t scratchBytes, int flags = 0);
   // One write call from the send queue.
   IoResult writeOnce();
+  // Proactor models post the call themselves, then report its outcome here. readBudget: how many
+  // bytes of a buffer of bufferBytes the workload wants now (0 = post no read yet).
+  size_t readBudget(size_t bufferBytes);
+  // A read returned got bytes (for UDP the datagram's real size, from its sender); budget is
+  // what was asked.
+  IoResult readCompleted(uint8_t* data, size_t got, size_t budget, const NetAddress* from);
+  IoResult readFailed(int err);
+  // Fills *out with the next write; returns the buffer count (0 = nothing to write). pin: hold
+  // the buffers in out->pinned, for a write that completes later.
+  int prepareWrite(PreparedWrite* out, bool pin);
+  // sent: bytes written or -errno.
+  IoResult writeCompleted(const PreparedWrite& write, ssize_t sent);
   bool wantsRead();
   // Nothing more is written once a close was asked for: a write after a reset would only
   // report the same reset again (EPIPE).
@@ -136,6 +160,7 @@ class Connection {
   std::mutex fdGuard_;
   std::unique_ptr<Workload> workload_;
   SendQueue sendQueue_;
+  uint64_t sendGeneration_ = 0;  // counts clears of the send queue
   std::unique_ptr<PatternVerifier> verifier_;  // when the incoming stream is the bulk pattern
   std::atomic<Waker*> waker_{nullptr};
   bool closed_ = false;

@@ -25,6 +25,8 @@ std::unique_ptr<IoModel> createModel(ModelKind kind, EngineServices& engine, End
     case ModelKind::Blocking: return createBlockingModel(engine, endpoint);
     case ModelKind::Select: return createSelectModel(engine, endpoint);
     case ModelKind::Epoll: return createEpollModel(engine, endpoint);
+    case ModelKind::Overlapped: return createOverlappedModel(engine, endpoint);
+    case ModelKind::CompletionPort: return createCompletionPortModel(engine, endpoint);
   }
   return nullptr;
 }
@@ -322,6 +324,7 @@ void Engine::deliver(bool final) {
     EndpointRuntime& endpoint = *endpoints_[i];
     EndpointSnapshot& snapshot = batch.endpoints[i];
     snapshot.counters = readCounters(endpoint.counters);
+    snapshot.model = readModelCounters(endpoint.model);
     snapshot.latency = endpoint.latency.summarize();
     snapshot.errors = endpoint.errorsSnapshot();
     snapshot.haveApplied = endpoint.appliedOptions(&snapshot.applied);

@@ -47,6 +47,7 @@ struct EndpointAggregate {
 
 struct EndpointSnapshot {
   CounterValues counters;
+  ModelCounterValues model;
   LatencySummary latency;
   std::map<std::string, ErrorTally> errors;
   bool haveApplied = false;

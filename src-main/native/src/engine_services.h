@@ -12,6 +12,7 @@
 #include "config.h"
 #include "errors.h"
 #include "latency_histogram.h"
+#include "model_counters.h"
 #include "net_address.h"
 #include "socket_options.h"
 
@@ -64,6 +65,7 @@ class EndpointRuntime {
   const int index;
   const EndpointSpec spec;
   EndpointCounters counters;
+  ModelCounters model;
   LatencyHistogram latency;
   NetAddress boundAddress;  // servers, after bind; clients: the address they connect to
   std::atomic<int64_t> firstActivityUs{-1}, lastActivityUs{-1};

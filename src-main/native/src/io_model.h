@@ -29,5 +29,7 @@ class IoModel {
 std::unique_ptr<IoModel> createBlockingModel(EngineServices& engine, EndpointRuntime& endpoint);
 std::unique_ptr<IoModel> createSelectModel(EngineServices& engine, EndpointRuntime& endpoint);
 std::unique_ptr<IoModel> createEpollModel(EngineServices& engine, EndpointRuntime& endpoint);
+std::unique_ptr<IoModel> createOverlappedModel(EngineServices& engine, EndpointRuntime& endpoint);
+std::unique_ptr<IoModel> createCompletionPortModel(EngineServices& engine, EndpointRuntime& endpoint);
 
 }  // namespace sockscope

@@ -26,6 +26,10 @@ int SendQueue::nextWrite(iovec* iov, int maxIov) const {
   return count;
 }
 
+void SendQueue::pinFront(int count, std::vector<std::shared_ptr<const std::vector<uint8_t>>>* pins) const {
+  for (int i = 0; i < count && static_cast<size_t>(i) < chunks_.size(); ++i) pins->push_back(chunks_[static_cast<size_t>(i)].data);
+}
+
 void SendQueue::consume(size_t bytes) {
   queuedBytes_ -= bytes;
   while (bytes > 0 && !chunks_.empty()) {

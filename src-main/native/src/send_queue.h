@@ -37,6 +37,9 @@ class SendQueue {
   // Fills iov with the next write: a run of gatherable chunks, or one ownWrite chunk. Returns the count.
   int nextWrite(iovec* iov, int maxIov) const;
 
+  // Appends the buffers of the first count chunks to pins, so they outlive a clear().
+  void pinFront(int count, std::vector<std::shared_ptr<const std::vector<uint8_t>>>* pins) const;
+
   // Drops bytes the kernel accepted.
   void consume(size_t bytes);
   // Drops the front chunk whole: a datagram is sent or lost as one.

@@ -1,0 +1,201 @@
+#include "completion_queue.h"
+
+#include <algorithm>
+
+#include "clock.h"
+
+namespace sockscope {
+namespace {
+
+// Items a worker runs before it hands what they posted to the kernel.
+constexpr int kItemsPerFlush = 16;
+
+}  // namespace
+
+CompletionQueue::CompletionQueue(EngineServices& engine, EndpointRuntime& endpoint, CompletionBackend& backend, int firstWorker)
+    : engine_(engine), endpoint_(endpoint), backend_(backend), firstWorker_(firstWorker) {}
+
+CompletionQueue::~CompletionQueue() { stop(); }
+
+void CompletionQueue::start(int workers) {
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { workerLoop(firstWorker_ + i); });
+}
+
+void CompletionQueue::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_.exchange(true, std::memory_order_acq_rel)) {
+      for (auto& [key, handler] : handlers_) pushLocked(Item{ItemKind::Wake, nullptr, handler, {}});
+    }
+  }
+  idle_.notify_all();
+  backend_.interrupt();
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.join();
+  }
+  workers_.clear();
+}
+
+void CompletionQueue::registerHandler(const void* key, std::shared_ptr<CompletionHandler> handler) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  handlers_[key] = std::move(handler);
+}
+
+void CompletionQueue::unregisterHandler(const void* key) {
+  bool last = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    handlers_.erase(key);
+    last = handlers_.empty() && stopping_.load(std::memory_order_relaxed);
+  }
+  if (last) {
+    // The workers may end now; one of them may be waiting in the kernel.
+    idle_.notify_all();
+    backend_.interrupt();
+  }
+}
+
+void CompletionQueue::wakeHandler(const void* key) {
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = handlers_.find(key);
+    if (found == handlers_.end()) return;
+    pushLocked(Item{ItemKind::Wake, nullptr, found->second, {}});
+    interrupt = polling_;
+  }
+  idle_.notify_one();
+  if (interrupt) backend_.interrupt();
+}
+
+void CompletionQueue::pushCompleted(Operation* operation, std::shared_ptr<CompletionHandler> owner) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pushLocked(Item{ItemKind::Completion, operation, std::move(owner), {}});
+  }
+  // The worker that posted comes back for more; another idle one may take it sooner.
+  idle_.notify_one();
+}
+
+void CompletionQueue::schedule(const std::shared_ptr<CompletionHandler>& handler, int64_t atUs) {
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    timers_.push(Timer{atUs, handler});
+    interrupt = polling_ && (pollUntilUs_ < 0 || atUs < pollUntilUs_);
+  }
+  if (interrupt) backend_.interrupt();
+}
+
+void CompletionQueue::run(std::function<void()> task) {
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    pushLocked(Item{ItemKind::Task, nullptr, nullptr, std::move(task)});
+    interrupt = polling_;
+  }
+  idle_.notify_one();
+  if (interrupt) backend_.interrupt();
+}
+
+void CompletionQueue::pushLocked(Item item) {
+  items_.push_back(std::move(item));
+  endpoint_.model.completionQueueDepth.fetch_add(1, std::memory_order_relaxed);
+}
+
+int64_t CompletionQueue::releaseDueTimers() {
+  if (timers_.empty()) return -1;
+  const int64_t now = engine_.nowUs();
+  while (!timers_.empty() && timers_.top().atUs <= now) {
+    std::shared_ptr<CompletionHandler> handler = timers_.top().handler.lock();
+    const int64_t atUs = timers_.top().atUs;
+    timers_.pop();
+    if (handler) pushLocked(Item{ItemKind::Timer, nullptr, std::move(handler), {}, atUs});
+  }
+  return timers_.empty() ? -1 : timers_.top().atUs - now;
+}
+
+void CompletionQueue::workerLoop(int worker) {
+  endpoint_.counters.threads.fetch_add(1, std::memory_order_relaxed);
+  WorkerCounters& counters = endpoint_.model.worker(worker);
+  std::vector<Operation*> completed;
+  int sinceFlush = 0;
+  std::unique_lock<std::mutex> lock(mutex_);
+  int64_t busySinceUs = monotonicNowUs();
+  for (;;) {
+    const int64_t waitUs = releaseDueTimers();
+    if (!items_.empty()) {
+      Item item = std::move(items_.front());
+      items_.pop_front();
+      endpoint_.model.completionQueueDepth.fetch_sub(1, std::memory_order_relaxed);
+      lock.unlock();
+      process(item, worker);
+      if (item.kind == ItemKind::Completion) counters.completions.fetch_add(1, std::memory_order_relaxed);
+      item = Item{};  // drops the handler reference outside the lock
+      // What the items posted goes to the kernel in batches, but never waits long for it.
+      if (++sinceFlush >= kItemsPerFlush) {
+        backend_.flush();
+        sinceFlush = 0;
+      }
+      lock.lock();
+      continue;
+    }
+    if (sinceFlush > 0) {
+      lock.unlock();
+      backend_.flush();
+      sinceFlush = 0;
+      lock.lock();
+      continue;  // items may have come meanwhile
+    }
+    if (stopping_.load(std::memory_order_relaxed) && handlers_.empty()) break;
+    const int64_t nowUs = monotonicNowUs();
+    counters.busyUs.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, nowUs - busySinceUs)), std::memory_order_relaxed);
+    if (polling_) {
+      idle_.wait(lock);
+    } else {
+      polling_ = true;
+      pollUntilUs_ = waitUs < 0 ? -1 : engine_.nowUs() + waitUs;
+      lock.unlock();
+      completed.clear();
+      const bool ok = backend_.wait(std::min<int64_t>(waitUs < 0 ? 60 * 1000000 : waitUs, 60 * 1000000), &completed);
+      endpoint_.counters.wakeups.fetch_add(1, std::memory_order_relaxed);
+      if (!ok) endpoint_.recordError(errnoStatus(errno, std::string("waiting for completions (") + backend_.name() + ")"));
+      lock.lock();
+      polling_ = false;
+      for (Operation* operation : completed) {
+        // A handler stays registered while it has operations pending, so it is alive here; the
+        // item holds it from now on, as the handler may unregister while it runs.
+        auto* owner = static_cast<CompletionHandler*>(operation->owner);
+        pushLocked(Item{ItemKind::Completion, operation, owner->shared_from_this(), {}});
+      }
+      if (!completed.empty()) idle_.notify_all();
+    }
+    busySinceUs = monotonicNowUs();
+  }
+  endpoint_.counters.threads.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void CompletionQueue::process(Item& item, int worker) {
+  if (item.kind == ItemKind::Task) {
+    item.task();
+    return;
+  }
+  CompletionHandler* handler = item.handler.get();
+  std::lock_guard<std::mutex> serial(handler->serial);
+  switch (item.kind) {
+    case ItemKind::Completion:
+      endpoint_.model.completions.fetch_add(1, std::memory_order_relaxed);
+      handler->onCompletion(*item.operation);
+      break;
+    case ItemKind::Timer:
+      handler->onTimer(item.atUs);
+      break;
+    case ItemKind::Wake:
+      handler->onWake();
+      break;
+    case ItemKind::Task:
+      break;
+  }
+}
+
+}  // namespace sockscope
