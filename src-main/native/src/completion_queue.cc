@@ -99,7 +99,11 @@ void CompletionQueue::run(std::function<void()> task) {
 }
 
 void CompletionQueue::pushLocked(Item item) {
-  items_.push_back(std::move(item));
+  // Wake-ups and tasks (a command, an accepted socket to adopt, a stop) go ahead of completions:
+  // under a stream of completions a new connection or a command would otherwise wait its turn
+  // behind all of them.
+  if (item.kind == ItemKind::Wake || item.kind == ItemKind::Task) items_.push_front(std::move(item));
+  else items_.push_back(std::move(item));
   endpoint_.model.completionQueueDepth.fetch_add(1, std::memory_order_relaxed);
 }
 
