@@ -513,6 +513,9 @@ async function main(argv: string[]): Promise<number> {
     `Peer ranges: iperf3 ${rangeOf(iperfRuns.map((run) => run.bitsPerSecond / 1e9), 2, 'Gbit/s')}, ${rangeOf(iperfRuns.map((run) => run.cpuSecondsPerGigabyte), 3, 'CPU s/GB')}; ` +
       `sockperf ×2 p50 ${rangeOf(sockperfRuns.map((run) => run.roundTripP50Us), 1, 'µs')}, p99 ${rangeOf(sockperfRuns.map((run) => run.roundTripP99Us), 1, 'µs')}.`,
     '×iperf3: higher is better; ×sockperf p50: lower is better.',
+    ...(rows.some((row) => row.model === 'libuv')
+      ? ['libuv: Node\'s own net module in this process, JavaScript on the data path: its client and server share the one JavaScript thread, so each figure carries both ends\' work.']
+      : []),
     'p50/p99 are round trips. sockperf reports half the round trip (latency = RTT/2): its percentiles are doubled here (sockperf ×2).',
     `conn-scale: ${scaleMessagesPerSecondPerConnection} msg/s offered per connection, server in a second engine host; msg/s = round trips completed / window, ` +
       'the window starting once every connection has echoed (set-up time is in the JSON as setUpMs, with both processes\' memory and threads).',

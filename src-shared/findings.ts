@@ -755,6 +755,22 @@ function optionsNotApplied(endpoint: EndpointResult, context: RunContext): Findi
   for (const action of liveChanges) if (action.do === 'set-option' && action.atMs <= context.result.elapsedMs) Object.assign(requested, action.options);
 
   const findings: Finding[] = [];
+  // What the libuv model cannot set is said once, with Node's reason, not blamed on the kernel.
+  const notApplicable = endpoint.optionsNotApplied ?? [];
+  for (const item of notApplicable) delete requested[item.option.split('.')[0]!];
+  if (notApplicable.length > 0) {
+    findings.push(
+      finding(
+        'info',
+        'option-not-applied',
+        endpoint,
+        undefined,
+        `${endpoint.model} cannot set ${notApplicable.map((item) => item.option).join(', ')}.`,
+        notApplicable.map((item) => `${item.option}: ${item.reason}.`).join(' '),
+        { optionsNotApplied: notApplicable.length },
+      ),
+    );
+  }
   const doubled: string[] = [];
   const doubledFigures: Finding['figures'] = {};
   for (const [name, names] of Object.entries(bufferOptions) as [BufferOption, (typeof bufferOptions)[BufferOption]][]) {

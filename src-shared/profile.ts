@@ -4,7 +4,7 @@ import { socketOptionsSchema } from './socket-options.js';
 export const profileSchemaId = 'sockscope.profile/1';
 
 /** The I/O models the engine implements. Each is one backend behind one C++ interface. */
-export const ioModels = ['blocking', 'select', 'epoll', 'overlapped', 'completion-port'] as const;
+export const ioModels = ['blocking', 'select', 'epoll', 'overlapped', 'completion-port', 'libuv'] as const;
 export type IoModel = (typeof ioModels)[number];
 /** The models that post operations and take completions; they run on one of the backends below. */
 export const proactorModels: readonly IoModel[] = ['overlapped', 'completion-port'];
@@ -213,6 +213,9 @@ const clientWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
   udp: ['bulk', 'ping-pong', 'manual'],
 };
 
+/** The workloads the libuv model (Node's net and dgram, src-main/engine/libuv/) implements. */
+const libuvWorkloads: readonly WorkloadKind[] = ['echo', 'sink', 'bulk', 'ping-pong', 'manual'];
+
 /** Cross-field rules a plain shape cannot say: roles, references between endpoints and actions. */
 function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSpec[] }, ctx: z.RefinementCtx): void {
   const byId = new Map<string, EndpointSpec>();
@@ -230,6 +233,13 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     }
     if (endpoint.backend !== undefined && !proactorModels.includes(endpoint.model)) {
       ctx.addIssue({ code: 'custom', path: at('backend'), message: `"backend" is for the ${proactorModels.join(' and ')} models; "${endpoint.model}" has none` });
+    }
+    if (endpoint.model === 'libuv' && !libuvWorkloads.includes(endpoint.workload.kind)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('workload', 'kind'),
+        message: `the libuv model runs ${libuvWorkloads.join(', ')}; "${endpoint.workload.kind}" runs in the engine's own models`,
+      });
     }
     if (endpoint.role === 'server') {
       if (!endpoint.listen) ctx.addIssue({ code: 'custom', path: at('listen'), message: 'a server needs "listen": {"host", "port"}' });
@@ -274,6 +284,9 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
       ctx.addIssue({ code: 'custom', path: ['actions', index, 'do'], message: 'shutdown and abortive close are TCP only' });
     }
     if (action.do === 'restart-listener') {
+      if (target.model === 'libuv') {
+        ctx.addIssue({ code: 'custom', path: ['actions', index, 'do'], message: `"${target.id}" is a libuv server: the libuv model does not restart listeners (libuv always sets SO_REUSEADDR on them)` });
+      }
       if (target.role !== 'server' || target.transport !== 'tcp') {
         ctx.addIssue({ code: 'custom', path: ['actions', index, 'endpoint'], message: `"${target.id}" has no listener: restart-listener is for TCP servers` });
       }

@@ -196,6 +196,10 @@ export const endpointResultSchema = z.strictObject({
   listen: z.string().nullable().describe('servers: the address actually bound'),
   requestedOptions: z.record(z.string(), z.unknown()),
   appliedOptions: appliedSocketOptionsSchema.nullable().describe('read back from the kernel on the first socket of the endpoint'),
+  optionsNotApplied: z
+    .array(z.strictObject({ option: z.string(), reason: z.string() }))
+    .optional()
+    .describe('libuv endpoints: requested options Node cannot set, each with why (the applied options show what the kernel has instead)'),
   counters: endpointCountersSchema,
   modelCounters: modelCountersSchema.optional().describe('what the I/O model shows of its architecture'),
   latencyUs: latencySchema.nullable(),

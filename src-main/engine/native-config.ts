@@ -48,7 +48,7 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
 }
 
 /** Whether every byte this endpoint reads is the bulk pattern, so the engine can check it. */
-function receivesPattern(endpoint: EndpointSpec, profile: Profile): boolean {
+export function receivesPattern(endpoint: EndpointSpec, profile: Profile): boolean {
   if (endpoint.transport !== 'tcp' || (endpoint.workload.kind !== 'sink' && endpoint.workload.kind !== 'bulk')) return false;
   const peers =
     endpoint.role === 'server'
@@ -169,7 +169,7 @@ export function payloadBytes(payload: { text?: string | undefined; hex?: string 
   return Buffer.from(payload.text ?? '', payload.encoding ?? 'utf8');
 }
 
-async function resolveHost(host: string): Promise<string> {
+export async function resolveHost(host: string): Promise<string> {
   const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
   if (isIP(bare)) return bare;
   try {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { EngineError } from './engine-error.js';
+import type { ForeignSocketSampler } from './libuv/socket-access.js';
 import type { LiveBatch, LiveCapture, LiveEndpoint, LiveEvent, LiveSample } from '../../src-shared/engine-protocol.js';
 
 /** What the addon reads from a config object (src-main/native/src/addon.cc: readConfig). */
@@ -103,7 +104,7 @@ export interface NativeEngine {
   command(command: NativeCommand): void;
 }
 
-interface NativeAddon {
+interface NativeAddon extends ForeignSocketSampler {
   Engine: new (config: NativeConfig, onBatch: (batch: NativeBatch) => void) => NativeEngine;
   models: string;
 }

@@ -12,6 +12,7 @@ import {
 import type { LiveModelCounters, RunProgress } from '../../src-shared/engine-protocol.js';
 import { AggregateRecorder } from './aggregate-recorder.js';
 import { CaptureStore } from './capture-store.js';
+import { optionsNotApplied } from './libuv/options.js';
 import type { NativeBatch, NativeEndpointSnapshot, NativeEvent, NativeSample } from './native-engine.js';
 import { Ring } from './ring.js';
 
@@ -201,6 +202,7 @@ export class RunRecorder {
         listen: this.listen[index] ?? null,
         requestedOptions: { ...endpoint.options },
         appliedOptions: snapshot?.applied ?? null,
+        ...(endpoint.model === 'libuv' && { optionsNotApplied: optionsNotApplied(endpoint, endpoint.options) }),
         counters: {
           threads: this.peakThreads[index] ?? 0,
           connectionsOpen: counters?.connectionsOpen ?? 0,

@@ -4,9 +4,9 @@ import type { RunResult } from '../../src-shared/result.js';
 import { parseOrThrow } from '../../src-shared/validation.js';
 import { EngineError, toEngineError } from './engine-error.js';
 import { describeEnvironment } from './environment.js';
-import { commandBody, toNativeConfig } from './native-config.js';
-import { loadNativeAddon, type NativeBatch, type NativeEngine } from './native-engine.js';
+import type { NativeBatch } from './native-engine.js';
 import { portRangeShortfalls } from './port-range-check.js';
+import { createRunEngine, type RunEngine } from './run-engine.js';
 import { RunRecorder } from './run-recorder.js';
 
 export type { RunProgress } from '../../src-shared/engine-protocol.js';
@@ -38,7 +38,7 @@ export class Run {
 
   private constructor(
     readonly profile: Profile,
-    private readonly engine: NativeEngine,
+    private readonly engine: RunEngine,
     private readonly options: RunOptions,
     private readonly environment: RunResult['environment'],
     private readonly startedAt: Date,
@@ -50,18 +50,16 @@ export class Run {
   /** Validates the profile, binds the servers and starts the run. */
   static async start(input: unknown, options: RunOptions = {}): Promise<Run> {
     const profile = parseOrThrow(profileSchema, input, 'the profile');
-    const config = await toNativeConfig(profile);
     const environment = await describeEnvironment();
-    const { Engine } = loadNativeAddon();
     // Batches can only arrive after start(), by which time the run exists.
     const delivery: { to?: Run } = {};
-    const engine = new Engine(config, (batch) => delivery.to?.onBatch(batch));
+    const engine = createRunEngine(profile, (batch) => delivery.to?.onBatch(batch));
     const run = new Run(profile, engine, options, environment, new Date());
     for (const notice of portRangeShortfalls(profile, environment.sysctls['net.ipv4.ip_local_port_range'])) run.recorder.addNotice(notice);
     delivery.to = run;
     run.cpuAtStart = process.cpuUsage();
     try {
-      run.listen = engine.start().listen;
+      run.listen = (await engine.start()).listen;
       run.recorder.setListen(run.listen);
     } catch (error) {
       throw toEngineError(error);
@@ -84,19 +82,11 @@ export class Run {
 
   /** Sends a live command; throws an EngineError (ENOENT) when nothing matches. */
   command(target: CommandTarget, body: CommandBody): void {
-    const native = commandBody(body);
     if (body.do === 'restart-listener' && ('connectionId' in target || target.connection !== undefined)) {
       throw new EngineError('EINVAL', 'restart-listener acts on a server endpoint\'s listener: aim it at {"endpoint"} without a connection');
     }
-    if ('connectionId' in target) native.connectionId = target.connectionId;
-    else {
-      const index = this.profile.endpoints.findIndex((endpoint) => endpoint.id === target.endpoint);
-      if (index < 0) throw toEngineError(Object.assign(new Error(`no endpoint with id "${target.endpoint}"`), { code: 'ENOENT' }));
-      native.endpoint = index;
-      if (target.connection !== undefined) native.connectionIndex = target.connection;
-    }
     try {
-      this.engine.command(native);
+      this.engine.command(target, body);
     } catch (error) {
       throw toEngineError(error);
     }

@@ -42,7 +42,13 @@ function receive(socket: net.Socket, bytes: number): Promise<Buffer> {
   });
 }
 
-describe.each(ioModels)('framing on the %s model', (model) => {
+// The framed workloads run in the engine's C++ models; a libuv endpoint refuses them at validation
+// (tests/engine/libuv.test.ts checks that refusal).
+describe.skip('framing on the libuv model (not for libuv: the framed workloads run in the engine\'s own models only)', () => {
+  it('reassembles frames written one byte at a time', () => {});
+});
+
+describe.each(ioModels.filter((model) => model !== 'libuv'))('framing on the %s model', (model) => {
   it('reassembles frames written one byte at a time', async () => {
     const run = await Run.start(
       profileOf([{ id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo' } }], {

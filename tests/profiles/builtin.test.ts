@@ -118,12 +118,12 @@ describe('the built-in profiles', () => {
 
   it('io-model-shootout: every model answers, and nothing is wrong', async () => {
     const { result, findings } = await findingsOfRun('io-model-shootout');
-    for (const model of ['blocking', 'select', 'epoll']) {
+    for (const model of ['blocking', 'select', 'epoll', 'libuv']) {
       expect(result.endpoints.find((endpoint) => endpoint.id === `${model}-client`)?.counters.messages).toBeGreaterThan(100);
     }
     expect(findings.filter((finding) => finding.severity !== 'info')).toEqual([]);
     const [comparison] = ofKind(findings, 'model-comparison');
-    expect(Object.keys(comparison?.figures ?? {})).toEqual(expect.arrayContaining(['blockingP50Ms', 'selectP50Ms', 'epollP50Ms']));
+    expect(Object.keys(comparison?.figures ?? {})).toEqual(expect.arrayContaining(['blockingP50Ms', 'selectP50Ms', 'epollP50Ms', 'libuvP50Ms']));
   });
 
   it('echo-epoll: the baseline has no problems', async () => {

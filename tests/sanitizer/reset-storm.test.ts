@@ -109,7 +109,14 @@ async function expectEngineStillWorks(modelFields: ModelVariant['fields']) {
   expect(endpointOf(result, 'server').counters.accepts).toBe(4);
 }
 
-describe.each(modelVariants)('a reset storm with the $name model', ({ fields: modelFields }) => {
+// The storm checks the engine's C++ I/O paths under the sanitizers, and needs small kernel buffers
+// to hold 200 connections' pending writes; libuv sockets are Node's, and Node cannot shrink a TCP
+// socket's buffers. tests/native/behaviour.test.ts covers libuv's abortive close and the peer's reset.
+describe.skip('a reset storm with the libuv model (not for libuv: no engine C++ on its data path, and Node cannot set SO_SNDBUF/SO_RCVBUF)', () => {
+  it('reports every client reset to the echo server while writes are pending on both sides', () => {});
+});
+
+describe.each(modelVariants.filter((variant) => variant.model !== 'libuv'))('a reset storm with the $name model', ({ fields: modelFields }) => {
   it('reports every client reset to the echo server while writes are pending on both sides', async () => {
     // Small buffers keep the clients' send queues full and back part of the echo up in the
     // server's, so the resets land on pending writes; they also bound the memory the storm holds.

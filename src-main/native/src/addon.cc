@@ -2,12 +2,16 @@
 // into JavaScript objects on the main thread; nothing else. The engine host validated the
 // profile already; the checks here keep a wrong call from reaching the engine at all.
 #include <napi.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <memory>
 
 #include "engine.h"
+#include "socket_options.h"
+#include "tcp_sampling.h"
 
 namespace sockscope {
 namespace {
@@ -660,8 +664,67 @@ class EngineWrap final : public Napi::ObjectWrap<EngineWrap> {
   bool released_ = false;
 };
 
+// ---- read-only sampling of a socket the engine does not own ----
+
+// The libuv model's sockets belong to Node; the engine host hands their descriptors here so they
+// show the same kernel columns as the engine's own. Nothing here changes the socket.
+int foreignSocketFd(const Napi::CallbackInfo& info, const char* call, Transport* transport) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) typeError(env, std::string(call) + "(fd)", "a number");
+  const double number = info[0].As<Napi::Number>().DoubleValue();
+  if (!(number >= 0 && number <= INT_MAX) || number != static_cast<double>(static_cast<int>(number))) {
+    typeError(env, std::string(call) + "(fd)", "a descriptor: an integer from 0");
+  }
+  const int fd = static_cast<int>(number);
+  int type = 0;
+  socklen_t length = sizeof type;
+  if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || (type != SOCK_STREAM && type != SOCK_DGRAM)) {
+    Status status = type != 0 ? Status::fail("ENOTSUP", "descriptor " + std::to_string(fd) + " is neither a TCP nor a UDP socket")
+                              : errnoStatus(errno, std::string(call) + " on descriptor " + std::to_string(fd));
+    Napi::Error error = Napi::Error::New(env, status.message);
+    error.Set("code", status.code);
+    throw error;
+  }
+  *transport = type == SOCK_STREAM ? Transport::Tcp : Transport::Udp;
+  return fd;
+}
+
+// sampleSocket(fd): the kernel queues and, for TCP, TCP_INFO; the shape of a batch sample's fields.
+Napi::Value SampleSocket(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Transport transport;
+  const int fd = foreignSocketFd(info, "sampleSocket", &transport);
+  const bool tcp = transport == Transport::Tcp;
+  const QueueSample queues = readQueues(fd, tcp);
+  TcpInfoSample tcpInfo;
+  const bool haveTcp = tcp && readTcpInfo(fd, &tcpInfo);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("sendQueueBytes", optionalNumber(env, queues.sendQueueBytes));
+  o.Set("unsentBytes", optionalNumber(env, queues.unsentBytes));
+  o.Set("recvQueueBytes", optionalNumber(env, queues.recvQueueBytes));
+  o.Set("tcp", haveTcp ? Napi::Value(tcpToJs(env, tcpInfo)) : env.Null());
+  return o;
+}
+
+// socketOptions(fd): every option read back with getsockopt, as in a batch's `applied`.
+Napi::Value SocketOptions(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Transport transport;
+  const int fd = foreignSocketFd(info, "socketOptions", &transport);
+  AppliedSocketOptions applied;
+  Status status = readSocketOptions(fd, transport, &applied);
+  if (!status.ok()) {
+    Napi::Error error = Napi::Error::New(env, status.message);
+    error.Set("code", status.code);
+    throw error;
+  }
+  return appliedToJs(env, applied);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Engine", EngineWrap::Define(env));
+  exports.Set("sampleSocket", Napi::Function::New(env, SampleSocket, "sampleSocket"));
+  exports.Set("socketOptions", Napi::Function::New(env, SocketOptions, "socketOptions"));
   exports.Set("models", Napi::String::New(env, "blocking,select,epoll,overlapped,completion-port"));
   return exports;
 }
