@@ -105,7 +105,7 @@ describe.each(ioModels.filter((model) => model !== 'libuv'))('framing on the %s 
   });
 });
 
-describe.each(ioModels)('hostile framed input on the %s model', (model) => {
+describe.each(ioModels.filter((model) => model !== 'libuv'))('hostile framed input on the %s model', (model) => {
   it('closes only the offending connections, each with its rule and header, while good ones keep their rate', async () => {
     const stallTimeoutMs = 300;
     const frame = { stallTimeoutMs };
