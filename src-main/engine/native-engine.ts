@@ -107,6 +107,8 @@ export interface NativeEngine {
 interface NativeAddon extends ForeignSocketSampler {
   Engine: new (config: NativeConfig, onBatch: (batch: NativeBatch) => void) => NativeEngine;
   models: string;
+  /** Null where io_uring works here, else the probe's reason. */
+  ioUringUnavailable: () => string | null;
 }
 
 let addon: NativeAddon | undefined;
