@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatFiguresSchema } from './chat-figures.js';
 import { commandBodySchema } from './profile.js';
 import { eventTypes } from './result.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
@@ -70,6 +71,7 @@ export const liveAggregateSchema = z.strictObject({
 export const liveEndpointSchema = z.strictObject({
   counters: liveCountersSchema,
   model: liveModelCountersSchema.optional(),
+  chat: chatFiguresSchema.optional(),
   latencyUs: liveLatencySchema.nullable(),
   errors: z.array(z.strictObject({ code: z.string(), message: z.string(), count })),
   applied: appliedSocketOptionsSchema.nullable(),

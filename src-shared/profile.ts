@@ -51,6 +51,16 @@ export const payloadSizeSchema = z.discriminatedUnion('distribution', [
 ]);
 export type PayloadSize = z.infer<typeof payloadSizeSchema>;
 
+/** What a chat server does with a member whose queue would pass memberQueueBytes. */
+export const chatOverflowPolicies = ['drop-messages', 'drop-member'] as const;
+/** Bytes a chat message carries before any filler: the sender's sequence and its send time. */
+export const chatMessageHeadBytes = 16;
+/** What a broadcast adds in front of the chat message: the sender's member number. */
+export const chatMemberBytes = 4;
+/** The chat fields only a server or only a client takes. */
+const chatServerFields = ['memberQueueBytes', 'overflow'] as const;
+const chatClientFields = ['room', 'messageBytes', 'messagesPerSecond', 'totalMessages', 'readBytesPerSecond', 'startWhenMembers'] as const;
+
 /** The framing rules a malformed client breaks on purpose. */
 export const frameViolations = ['size-below-header', 'size-above-maximum', 'stalled-mid-frame'] as const;
 
@@ -104,6 +114,41 @@ export const workloadSchema = z.discriminatedUnion('kind', [
     violation: z.enum(frameViolations).describe('the rule the bad frame breaks'),
     goodFramesBefore: z.int().min(0).max(100000).default(0).describe('well-formed frames sent (in the same write) before the bad one'),
     payloadBytes: z.int().min(0).max(maxIoBytes).default(32).describe('payload of the good frames, and of the frame that stalls'),
+  }),
+  z.strictObject({
+    kind: z
+      .literal('chat')
+      .describe('chat rooms: a client joins a room and talks; the server broadcasts each message to the whole room from one shared encoding, each room on its own job queue'),
+    frame: frameFormatSchema.prefault({}),
+    rooms: z
+      .int()
+      .min(1)
+      .max(65536)
+      .optional()
+      .describe("server: its rooms (default 1); client: the rooms its connections spread over, connection i in room i % rooms (default the server's)"),
+    memberQueueBytes: z
+      .int()
+      .min(1)
+      .max(1024 * 1024 * 1024)
+      .optional()
+      .describe('server: bytes queued for one member at most, its inbox and send queue together (default 262144)'),
+    overflow: z.enum(chatOverflowPolicies).optional().describe('server: a member whose queue is full loses that message (drop-messages, the default) or is closed (drop-member)'),
+    room: z.int().min(0).max(65535).optional().describe('client: the room every connection joins (default: spread over the rooms)'),
+    messageBytes: z
+      .int()
+      .min(chatMessageHeadBytes)
+      .max(maxIoBytes)
+      .optional()
+      .describe(`client: chat payload bytes, at least ${chatMessageHeadBytes} (sequence and send time) (default 64)`),
+    messagesPerSecond: z.int().min(1).max(1_000_000).optional().describe('client: per connection; unpaced keeps up to 64 KiB of its messages queued'),
+    totalMessages: z.int().min(1).optional().describe('client: per connection; stop talking (and keep listening) after this many'),
+    readBytesPerSecond: z.int().min(1).optional().describe('client: read no faster than this: a slow member'),
+    startWhenMembers: z
+      .int()
+      .min(1)
+      .max(100000)
+      .optional()
+      .describe('client: start talking once the room has this many members, so every member hears every message (default: once joined)'),
   }),
 ]);
 export type Workload = z.infer<typeof workloadSchema>;
@@ -205,11 +250,11 @@ export type Profile = z.infer<typeof profileSchema>;
 export type ProfileInput = z.input<typeof profileSchema>;
 
 const serverWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
-  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'framed-echo'],
+  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'framed-echo', 'chat'],
   udp: ['echo', 'sink', 'manual'],
 };
 const clientWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
-  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'request-response', 'malformed'],
+  tcp: ['echo', 'sink', 'bulk', 'ping-pong', 'manual', 'request-response', 'malformed', 'chat'],
   udp: ['bulk', 'ping-pong', 'manual'],
 };
 
@@ -258,6 +303,7 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
       ctx.addIssue({ code: 'custom', path: at('workload', 'messageBytes'), message: `a UDP datagram carries at most ${maxDatagramBytes} bytes` });
     }
     checkFraming(endpoint.workload, (...rest) => at('workload', ...rest), ctx);
+    checkChatRole(endpoint, (...rest) => at('workload', ...rest), ctx);
   });
   profile.endpoints.forEach((endpoint, index) => {
     if (!endpoint.connect || !('endpoint' in endpoint.connect)) return;
@@ -269,6 +315,16 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
       ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is ${target.transport}, this client is ${endpoint.transport}` });
     } else if ('frame' in endpoint.workload && 'frame' in target.workload && !sameFrameFormat(endpoint.workload.frame, target.workload.frame)) {
       ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'frame'], message: `the frame format differs from that of "${target.id}"` });
+    } else if (endpoint.workload.kind === 'chat' && target.workload.kind !== 'chat') {
+      ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'kind'], message: `"${target.id}" runs ${target.workload.kind}, not a chat server` });
+    } else if (endpoint.workload.kind === 'chat' && target.workload.kind === 'chat') {
+      const serverRooms = target.workload.rooms ?? 1;
+      if (endpoint.workload.room !== undefined && endpoint.workload.room >= serverRooms) {
+        ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'room'], message: `"${target.id}" has ${serverRooms} room${serverRooms === 1 ? '' : 's'}: rooms 0 to ${serverRooms - 1}` });
+      }
+      if (endpoint.workload.rooms !== undefined && endpoint.workload.rooms > serverRooms) {
+        ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'rooms'], message: `"${target.id}" has only ${serverRooms} room${serverRooms === 1 ? '' : 's'}` });
+      }
     }
   });
   profile.actions.forEach((action, index) => {
@@ -295,6 +351,18 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
       }
     }
   });
+}
+
+/** A chat server takes no client fields and a client no server fields, so a setting never silently does nothing. */
+function checkChatRole(endpoint: EndpointSpec, at: (...rest: (string | number)[]) => (string | number)[], ctx: z.RefinementCtx): void {
+  const workload = endpoint.workload;
+  if (workload.kind !== 'chat') return;
+  const misplaced = endpoint.role === 'server' ? chatClientFields : chatServerFields;
+  for (const field of misplaced) {
+    if (workload[field] !== undefined) {
+      ctx.addIssue({ code: 'custom', path: at(field), message: `"${field}" is for chat ${endpoint.role === 'server' ? 'clients' : 'servers'}; this endpoint is a ${endpoint.role}` });
+    }
+  }
 }
 
 /** The largest frame a size field of this format can announce, header included. */
@@ -338,6 +406,19 @@ function checkFraming(workload: Workload, at: (...rest: (string | number)[]) => 
     const ids = 2 ** (8 * frame.idBytes);
     if (workload.maxInFlight > ids) {
       ctx.addIssue({ code: 'custom', path: at('maxInFlight'), message: `a ${frame.idBytes}-byte id tells at most ${ids} requests in flight apart` });
+    }
+  }
+  if (workload.kind === 'chat') {
+    // A broadcast carries the message and the sender's member number, in one frame.
+    const largestMessage = largestPayload - chatMemberBytes;
+    if (largestMessage < chatMessageHeadBytes) {
+      ctx.addIssue({ code: 'custom', path: at('frame', 'maxFrameBytes'), message: `a broadcast frame needs room for at least ${headerBytes + chatMemberBytes + chatMessageHeadBytes} bytes` });
+    } else if ((workload.messageBytes ?? 64) > largestMessage) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('messageBytes'),
+        message: `a chat message of ${workload.messageBytes ?? 64} bytes does not fit: its broadcast adds a ${chatMemberBytes}-byte member number, so messages carry at most ${largestMessage} bytes`,
+      });
     }
   }
   if (workload.kind === 'malformed') {

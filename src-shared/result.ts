@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { chatFiguresSchema } from './chat-figures.js';
 import { profileSchema } from './profile.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
 
@@ -60,7 +61,7 @@ export const connectionEventSchema = z.strictObject({
   message: z.string().optional(),
   local: z.string().optional().describe('open: local address:port'),
   remote: z.string().optional().describe('open: remote address:port'),
-  rule: z.string().optional().describe('protocol-violation: the framing rule broken (size-below-header, size-above-maximum, stalled-mid-frame)'),
+  rule: z.string().optional().describe('protocol-violation: the rule broken (framing: size-below-header, size-above-maximum, stalled-mid-frame; chat: chat-before-join, room-out-of-range, join-twice, join-payload-size, chat-payload-too-short, chat-above-maximum, unknown-frame-id, unexpected-frame)'),
   header: z.string().optional().describe('protocol-violation: the offending frame header as hex'),
 });
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
@@ -91,7 +92,7 @@ export const endpointCountersSchema = z.strictObject({
   bytesPerWrite: z.number(),
   wakeups: z.number().describe('returns from the model wait call (select, epoll_wait) or blocking call timeouts'),
   wouldBlock: z.number().describe('reads and writes that returned EAGAIN'),
-  messages: z.number().describe('round trips completed (ping-pong, request-response), frames echoed (framed-echo)'),
+  messages: z.number().describe('round trips completed (ping-pong, request-response), frames echoed (framed-echo), chat messages taken (chat server) or broadcasts received (chat client)'),
   messagesLost: z.number().describe('UDP ping-pong messages with no answer in time'),
   verifyErrors: z.number().describe('bytes that did not match the expected pattern or echo'),
   datagramsOutOfOrder: z.number(),
@@ -202,6 +203,7 @@ export const endpointResultSchema = z.strictObject({
     .describe('libuv endpoints: requested options Node cannot set, each with why (the applied options show what the kernel has instead)'),
   counters: endpointCountersSchema,
   modelCounters: modelCountersSchema.optional().describe('what the I/O model shows of its architecture'),
+  chat: chatFiguresSchema.optional().describe("chat endpoints: a server's rooms (broadcasts, the one encoding each, deliveries, the job queues, slow members) or a client's messages"),
   latencyUs: latencySchema.nullable(),
   throughput: z.strictObject({
     bytesIn: z.number(),

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { ActionSpec, CommandBody, EndpointSpec, FrameFormat, Profile } from '../../src-shared/profile.js';
+import type { ActionSpec, CommandBody, EndpointSpec, FrameFormat, Profile, Workload } from '../../src-shared/profile.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
 import type { NativeCommand, NativeConfig, NativeEndpoint, NativeFrameFormat, NativeSocketOptions, NativeWorkload } from './native-engine.js';
@@ -35,7 +35,7 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
     connections: endpoint.role === 'client' ? endpoint.connections : 1,
     verifyIncoming: receivesPattern(endpoint, profile),
     options: toNativeOptions(endpoint.options),
-    workload: toNativeWorkload(endpoint),
+    workload: toNativeWorkload(endpoint, profile),
   };
   const address = endpoint.listen ?? (endpoint.connect && 'host' in endpoint.connect ? endpoint.connect : undefined);
   if (address) {
@@ -63,7 +63,35 @@ export function receivesPattern(endpoint: EndpointSpec, profile: Profile): boole
   );
 }
 
-function toNativeWorkload(endpoint: EndpointSpec): NativeWorkload {
+/** Chat defaults the schema leaves open: a server's rooms and member queue, the rooms a client spreads over (its server's). */
+export const chatDefaults = { rooms: 1, memberQueueBytes: 256 * 1024, messageBytes: 64 } as const;
+
+function toNativeChat(endpoint: EndpointSpec, workload: Extract<Workload, { kind: 'chat' }>, profile: Profile): NativeWorkload {
+  if (endpoint.role === 'server') {
+    return {
+      kind: 'chat',
+      frame: toNativeFrame(workload.frame),
+      rooms: workload.rooms ?? chatDefaults.rooms,
+      memberQueueBytes: workload.memberQueueBytes ?? chatDefaults.memberQueueBytes,
+      dropMemberOnOverflow: workload.overflow === 'drop-member',
+    };
+  }
+  const server = endpoint.connect && 'endpoint' in endpoint.connect ? profile.endpoints.find((other) => other.id === (endpoint.connect as { endpoint: string }).endpoint) : undefined;
+  const serverRooms = server?.workload.kind === 'chat' ? server.workload.rooms : undefined;
+  return {
+    kind: 'chat',
+    frame: toNativeFrame(workload.frame),
+    rooms: workload.rooms ?? serverRooms ?? chatDefaults.rooms,
+    messageBytes: workload.messageBytes ?? chatDefaults.messageBytes,
+    ...(workload.room !== undefined && { room: workload.room }),
+    ...(workload.messagesPerSecond !== undefined && { messagesPerSecond: workload.messagesPerSecond }),
+    ...(workload.totalMessages !== undefined && { totalMessages: workload.totalMessages }),
+    ...(workload.readBytesPerSecond !== undefined && { readBytesPerSecond: workload.readBytesPerSecond }),
+    ...(workload.startWhenMembers !== undefined && { startWhenMembers: workload.startWhenMembers }),
+  };
+}
+
+function toNativeWorkload(endpoint: EndpointSpec, profile: Profile): NativeWorkload {
   const workload = endpoint.workload;
   switch (workload.kind) {
     case 'echo':
@@ -112,6 +140,8 @@ function toNativeWorkload(endpoint: EndpointSpec): NativeWorkload {
         payloadMinBytes: workload.payloadBytes,
         payloadMaxBytes: workload.payloadBytes,
       };
+    case 'chat':
+      return toNativeChat(endpoint, workload, profile);
   }
 }
 

@@ -18,7 +18,7 @@ export interface NativeSocketOptions {
 }
 
 export interface NativeWorkload {
-  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed';
+  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed' | 'chat';
   messageBytesEcho?: number;
   readBytesPerSecond?: number;
   writeBytes?: number;
@@ -38,6 +38,11 @@ export interface NativeWorkload {
   maxInFlight?: number;
   violation?: 'size-below-header' | 'size-above-maximum' | 'stalled-mid-frame';
   goodFramesBefore?: number;
+  rooms?: number;
+  room?: number;
+  memberQueueBytes?: number;
+  dropMemberOnOverflow?: boolean;
+  startWhenMembers?: number;
 }
 
 export interface NativeFrameFormat {

@@ -226,6 +226,7 @@ export class RunRecorder {
           protocolViolations: counters?.protocolViolations ?? 0,
         },
         ...(snapshot?.model && { modelCounters: this.modelCountersOf(index, snapshot.model, counters?.writes ?? 0) }),
+        ...(snapshot?.chat && { chat: snapshot.chat }),
         latencyUs: snapshot?.latencyUs ?? null,
         throughput: { bytesIn, bytesOut, bitsPerSecondIn: (bytesIn * 8) / seconds, bitsPerSecondOut: (bytesOut * 8) / seconds },
         connections,

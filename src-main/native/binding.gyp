@@ -8,6 +8,8 @@
         "src/backend_epoll.cc",
         "src/completion_queue.cc",
         "src/capture_ring.cc",
+        "src/chat_room.cc",
+        "src/chat_workloads.cc",
         "src/connection.cc",
         "src/descriptor_limit.cc",
         "src/engine.cc",

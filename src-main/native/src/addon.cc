@@ -9,6 +9,7 @@
 #include <climits>
 #include <memory>
 
+#include "chat_protocol.h"
 #include "completion_backend.h"
 #include "engine.h"
 #include "socket_options.h"
@@ -73,7 +74,7 @@ constexpr std::pair<const char*, BackendKind> kBackends[] = {{"auto", BackendKin
 constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
                                                                {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual},
                                                                {"framed-echo", WorkloadKind::FramedEcho}, {"request-response", WorkloadKind::RequestResponse},
-                                                               {"malformed", WorkloadKind::Malformed}};
+                                                               {"malformed", WorkloadKind::Malformed}, {"chat", WorkloadKind::Chat}};
 constexpr std::pair<const char*, FrameRule> kFrameRules[] = {{"size-below-header", FrameRule::SizeBelowHeader},
                                                              {"size-above-maximum", FrameRule::SizeAboveMaximum},
                                                              {"stalled-mid-frame", FrameRule::StalledMidFrame}};
@@ -150,6 +151,24 @@ void readFraming(const Napi::Object& w, const std::string& path, WorkloadSpec* s
   }
 }
 
+// The chat workload's settings. Its messages are framed; a chat message must leave room in the
+// largest frame for the member number a broadcast adds.
+void readChat(const Napi::Object& w, const std::string& path, WorkloadSpec* spec) {
+  readFraming(w, path, spec);
+  const FrameFormat& format = spec->frame;
+  const uint64_t largestFrame = std::min<uint64_t>(format.maxFrameBytes, format.largestAnnounceableBytes());
+  const int64_t largestMessage = static_cast<int64_t>(largestFrame) - format.headerBytes() - static_cast<int64_t>(kChatMemberBytes);
+  if (largestMessage < static_cast<int64_t>(kChatMessageHeadBytes)) {
+    typeError(w.Env(), path + ".frame.maxFrameBytes", "large enough for a broadcast of the smallest chat message");
+  }
+  spec->messageBytes = static_cast<uint32_t>(intField(w, "messageBytes", path, 64, kChatMessageHeadBytes, largestMessage));
+  spec->chatRooms = static_cast<uint32_t>(intField(w, "rooms", path, 1, 1, 65536));
+  spec->chatRoom = intField(w, "room", path, -1, -1, 65535);
+  spec->memberQueueBytes = static_cast<uint64_t>(intField(w, "memberQueueBytes", path, 256 * 1024, 1, int64_t{1} << 40));
+  spec->dropMemberOnOverflow = optionalBool(w, "dropMemberOnOverflow", path).value_or(false);
+  spec->startWhenMembers = static_cast<uint32_t>(intField(w, "startWhenMembers", path, 0, 0, 1000000));
+}
+
 WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   WorkloadSpec spec;
   spec.kind = enumField(w, "kind", path, kWorkloads);
@@ -166,6 +185,7 @@ WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   spec.totalMessages = static_cast<uint64_t>(intField(w, "totalMessages", path, 0, 0, maxBytes));
   spec.timeoutMs = static_cast<uint32_t>(intField(w, "timeoutMs", path, 1000, 1, 3600000));
   if (spec.kind == WorkloadKind::FramedEcho || spec.kind == WorkloadKind::RequestResponse || spec.kind == WorkloadKind::Malformed) readFraming(w, path, &spec);
+  if (spec.kind == WorkloadKind::Chat) readChat(w, path, &spec);
   return spec;
 }
 
@@ -316,6 +336,34 @@ Napi::Object countersToJs(Napi::Env env, const CounterValues& c) {
   return o;
 }
 
+// Server figures for a chat server, member figures for a chat client.
+Napi::Object chatToJs(Napi::Env env, const ChatValues& c, bool server) {
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](const char* key, uint64_t value) { o.Set(key, static_cast<double>(value)); };
+  if (server) {
+    o.Set("role", "server");
+    set("members", c.members);
+    set("joins", c.joins);
+    set("broadcasts", c.broadcasts);
+    set("bytesEncoded", c.bytesEncoded);
+    set("deliveries", c.deliveries);
+    set("presenceNotices", c.presenceNotices);
+    set("membersDropped", c.membersDropped);
+    set("messagesDropped", c.messagesDropped);
+    set("peakMemberQueueBytes", c.peakMemberQueueBytes);
+    set("jobsQueued", c.jobsQueued);
+    set("jobsExecuted", c.jobsExecuted);
+    set("jobsHandedOff", c.jobsHandedOff);
+  } else {
+    o.Set("role", "client");
+    set("messagesSent", c.messagesSent);
+    set("messagesReceived", c.messagesReceived);
+    set("messagesMissed", c.messagesMissed);
+    set("messagesOutOfOrder", c.messagesOutOfOrder);
+  }
+  return o;
+}
+
 Napi::Object modelCountersToJs(Napi::Env env, const ModelCounterValues& m) {
   Napi::Object o = Napi::Object::New(env);
   // Gauges are read one by one while they move, so a sum may dip below zero for an instant.
@@ -421,6 +469,7 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     Napi::Object e = Napi::Object::New(env);
     e.Set("counters", countersToJs(env, snapshot.counters));
     e.Set("model", modelCountersToJs(env, snapshot.model));
+    if (snapshot.haveChat) e.Set("chat", chatToJs(env, snapshot.chat, snapshot.chatServer));
     if (snapshot.latency.count) {
       Napi::Object latency = Napi::Object::New(env);
       latency.Set("count", static_cast<double>(snapshot.latency.count));

@@ -15,7 +15,7 @@ enum class Role { Server, Client };
 enum class ModelKind { Blocking, Select, Epoll, Overlapped, CompletionPort };
 // How the proactor models reach the kernel: io_uring, or operations emulated over epoll.
 enum class BackendKind { Auto, IoUring, Epoll };
-enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed };
+enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed, Chat };
 enum class ShutdownHow { Read, Write, Both };
 
 struct KeepAliveSpec {
@@ -64,6 +64,12 @@ struct WorkloadSpec {
   uint32_t maxInFlight = 1;             // requests awaiting their response, at most
   FrameRule violation = FrameRule::SizeBelowHeader;  // malformed: the rule its bad frame breaks
   uint32_t goodFramesBefore = 0;        // malformed: well-formed frames sent before the bad one
+  // chat (messageBytes, messagesPerSecond, totalMessages and readBytesPerSecond as above)
+  uint32_t chatRooms = 1;                 // server: its rooms; client: the rooms it spreads over
+  int64_t chatRoom = -1;                  // client: the room every connection joins; -1 = index % chatRooms
+  uint64_t memberQueueBytes = 256 * 1024; // server: bytes queued for one member at most
+  bool dropMemberOnOverflow = false;      // server: past that, drop the member (else the message)
+  uint32_t startWhenMembers = 0;          // client: talk once the room has this many members (0 = at once)
 };
 
 struct EndpointSpec {

@@ -308,8 +308,16 @@ void Connection::closeForProtocolViolation(const char* rule, const std::string& 
   requestClose(false);
 }
 
+void Connection::closeWithReason(const std::string& code, const std::string& message) {
+  if (closed_ || closeRequested_) return;
+  pendingCloseCode_ = code;
+  pendingCloseMessage_ = message;
+  requestClose(false);
+}
+
 void Connection::close() {
   if (closed_) return;
+  workload_->onClose(*this);
   if (abortiveClose_ && tcp()) setAbortiveLinger(fd_);
   // A lingering close blocks for up to its timeout; a stopping engine must not wait for it.
   else if (tcp() && engine_.stopping()) clearLinger(fd_);
@@ -342,7 +350,17 @@ void Connection::post(CommandSpec command) {
   if (Waker* waker = waker_.load(std::memory_order_acquire)) waker->wake(*this);
 }
 
+void Connection::wakeWorkload() {
+  // Only the first wake before the owner looks costs a wake-up; later ones find the flag set.
+  if (workloadWoken_.exchange(true, std::memory_order_acq_rel)) return;
+  if (Waker* waker = waker_.load(std::memory_order_acquire)) waker->wake(*this);
+}
+
 void Connection::runCommands() {
+  if (!closed_ && workloadWoken_.load(std::memory_order_acquire)) {
+    workloadWoken_.store(false, std::memory_order_release);
+    workload_->onWake(*this);
+  }
   if (!haveCommands_.load(std::memory_order_acquire)) return;
   std::vector<CommandSpec> commands;
   {

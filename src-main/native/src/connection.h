@@ -119,6 +119,9 @@ class Connection {
 
   // ---- any thread ----
   void post(CommandSpec command);
+  // Has the owner thread call the workload's onWake() soon, as post() does for commands. A chat
+  // room hands a member its broadcasts this way.
+  void wakeWorkload();
   // Unconnected UDP clients: where datagrams go when the workload names no destination.
   void setDefaultDestination(const NetAddress& destination) { defaultDestination_ = std::make_shared<const NetAddress>(destination); }
   void setWaker(Waker* waker) { waker_.store(waker, std::memory_order_release); }
@@ -145,6 +148,9 @@ class Connection {
   // The peer broke the framing rules: report it (a protocol-violation event, counted per
   // endpoint) and close the connection with that reason.
   void closeForProtocolViolation(const char* rule, const std::string& headerHex, const std::string& message);
+  // Closes the connection for a reason of the workload's own (a code such as ENOBUFS and a
+  // sentence), which its closed event carries.
+  void closeWithReason(const std::string& code, const std::string& message);
 
  private:
   void emit(EventType type, EngineEvent event = {});
@@ -180,6 +186,7 @@ class Connection {
   std::mutex commandsMutex_;
   std::vector<CommandSpec> commands_;
   std::atomic<bool> haveCommands_{false};
+  std::atomic<bool> workloadWoken_{false};
 };
 
 }  // namespace sockscope

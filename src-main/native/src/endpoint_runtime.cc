@@ -1,6 +1,14 @@
 #include "engine_services.h"
 
+#include "chat_room.h"
+
 namespace sockscope {
+
+EndpointRuntime::EndpointRuntime(int index, EndpointSpec spec) : index(index), spec(std::move(spec)) {
+  if (this->spec.workload.kind == WorkloadKind::Chat && this->spec.role == Role::Server) chatHub = std::make_unique<ChatHub>(this->spec.workload, chat);
+}
+
+EndpointRuntime::~EndpointRuntime() = default;
 
 void EndpointRuntime::recordError(const Status& status) {
   counters.errors.fetch_add(1, std::memory_order_relaxed);

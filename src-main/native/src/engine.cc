@@ -68,6 +68,28 @@ CounterValues readCounters(const EndpointCounters& c) {
   return v;
 }
 
+ChatValues readChat(const ChatCounters& c) {
+  auto get = [](const std::atomic<uint64_t>& value) { return value.load(std::memory_order_relaxed); };
+  ChatValues v;
+  v.members = get(c.members);
+  v.joins = get(c.joins);
+  v.broadcasts = get(c.broadcasts);
+  v.bytesEncoded = get(c.bytesEncoded);
+  v.deliveries = get(c.deliveries);
+  v.presenceNotices = get(c.presenceNotices);
+  v.membersDropped = get(c.membersDropped);
+  v.messagesDropped = get(c.messagesDropped);
+  v.peakMemberQueueBytes = get(c.peakMemberQueueBytes);
+  v.jobsQueued = get(c.jobs.queued);
+  v.jobsExecuted = get(c.jobs.executed);
+  v.jobsHandedOff = get(c.jobs.handedOff);
+  v.messagesSent = get(c.messagesSent);
+  v.messagesReceived = get(c.messagesReceived);
+  v.messagesMissed = get(c.messagesMissed);
+  v.messagesOutOfOrder = get(c.messagesOutOfOrder);
+  return v;
+}
+
 void addToAggregate(EndpointAggregate* aggregate, const Connection& connection) {
   ++aggregate->connections;
   if (connection.bytesIn() > 0 && connection.bytesOut() > 0) ++aggregate->connectionsExchanged;
@@ -325,6 +347,9 @@ void Engine::deliver(bool final) {
     EndpointSnapshot& snapshot = batch.endpoints[i];
     snapshot.counters = readCounters(endpoint.counters);
     snapshot.model = readModelCounters(endpoint.model);
+    snapshot.haveChat = endpoint.spec.workload.kind == WorkloadKind::Chat;
+    snapshot.chatServer = endpoint.spec.role == Role::Server;
+    if (snapshot.haveChat) snapshot.chat = readChat(endpoint.chat);
     snapshot.latency = endpoint.latency.summarize();
     snapshot.errors = endpoint.errorsSnapshot();
     snapshot.haveApplied = endpoint.appliedOptions(&snapshot.applied);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "capture_ring.h"
+#include "chat_counters.h"
 #include "config.h"
 #include "errors.h"
 #include "latency_histogram.h"
@@ -18,6 +19,7 @@
 
 namespace sockscope {
 
+class ChatHub;
 class Connection;
 
 enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation, Listen };
@@ -60,13 +62,16 @@ struct ErrorTally {
 // One endpoint of the profile while it runs.
 class EndpointRuntime {
  public:
-  EndpointRuntime(int index, EndpointSpec spec) : index(index), spec(std::move(spec)) {}
+  EndpointRuntime(int index, EndpointSpec spec);
+  ~EndpointRuntime();
 
   const int index;
   const EndpointSpec spec;
   EndpointCounters counters;
   ModelCounters model;
   LatencyHistogram latency;
+  ChatCounters chat;
+  std::unique_ptr<ChatHub> chatHub;  // a chat server's rooms
   NetAddress boundAddress;  // servers, after bind; clients: the address they connect to
   std::atomic<int64_t> firstActivityUs{-1}, lastActivityUs{-1};
 

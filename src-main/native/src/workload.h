@@ -1,5 +1,5 @@
-// What a connection does with its bytes: echo, sink, bulk, ping-pong, manual, or a framed
-// workload (framed_workloads.h). Workloads run on
+// What a connection does with its bytes: echo, sink, bulk, ping-pong, manual, a framed
+// workload (framed_workloads.h) or a chat member (chat_workloads.h). Workloads run on
 // the connection's owner thread and only talk to the Connection; they never make system calls.
 #pragma once
 #include <cstddef>
@@ -30,6 +30,10 @@ class Workload {
   virtual int64_t nextTimerUs() const { return 0; }
   // How many bytes the workload will read now (a slow reader reads less, or nothing).
   virtual size_t readBudget(int64_t nowUs) { return SIZE_MAX; }
+  // Another thread called Connection::wakeWorkload() (work was handed to this connection).
+  virtual void onWake(Connection& connection) {}
+  // The connection is closing; the last call the workload gets on the owner thread.
+  virtual void onClose(Connection& connection) {}
 };
 
 }  // namespace sockscope

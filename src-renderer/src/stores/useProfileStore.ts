@@ -27,8 +27,8 @@ export function emptyProfile(): ProfileDraft {
   };
 }
 
-/** The parameters a new workload of a kind starts with. */
-export function defaultWorkload(kind: WorkloadKind): EndpointInput['workload'] {
+/** The parameters a new workload of a kind starts with (chat's differ by role). */
+export function defaultWorkload(kind: WorkloadKind, role: EndpointInput['role'] = 'client'): EndpointInput['workload'] {
   switch (kind) {
     case 'echo':
       return { kind };
@@ -46,6 +46,8 @@ export function defaultWorkload(kind: WorkloadKind): EndpointInput['workload'] {
       return { kind, maxInFlight: 1, requestsPerSecond: 100 };
     case 'malformed':
       return { kind, violation: 'size-above-maximum', goodFramesBefore: 1 };
+    case 'chat':
+      return role === 'server' ? { kind, rooms: 1, overflow: 'drop-messages' } : { kind, messagesPerSecond: 10 };
   }
 }
 
@@ -185,7 +187,7 @@ export const useProfileStore = defineStore('profile', () => {
 
   function setWorkloadKind(index: number, kind: WorkloadKind): void {
     const endpoint = draft.value.endpoints[index];
-    if (endpoint && endpoint.workload.kind !== kind) endpoint.workload = defaultWorkload(kind);
+    if (endpoint && endpoint.workload.kind !== kind) endpoint.workload = defaultWorkload(kind, endpoint.role);
   }
 
   function addAction(): void {

@@ -1,0 +1,233 @@
+// The chat workload on real loopback sockets: a room delivers every message to every member
+// from one shared encoding, a slow member is dealt with by the overflow policy without holding
+// the room back, and a member that breaks the protocol loses only its own connection.
+import net from 'node:net';
+import { describe, expect, it } from 'vitest';
+import type { EndpointInput } from '../../src-shared/profile.js';
+import type { ChatClientFigures, ChatServerFigures } from '../../src-shared/chat-figures.js';
+import type { EndpointResult, RunResult } from '../../src-shared/result.js';
+import { Run } from '../../src-main/engine/run.js';
+import type { NativeBatch } from '../../src-main/engine/native-engine.js';
+import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
+import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
+
+const headerBytes = 4; // the default frame: u16 size (header included), u16 id, little-endian
+const memberBytes = 4; // a broadcast puts the sender's member number in front of the message
+const messageBytes = 48;
+const broadcastBytes = headerBytes + memberBytes + messageBytes;
+
+function serverChat(result: RunResult | EndpointResult, id = 'server'): ChatServerFigures {
+  const endpoint = 'endpoints' in result ? endpointOf(result, id) : result;
+  if (endpoint.chat?.role !== 'server') throw new Error(`${endpoint.id} has no chat server figures`);
+  return endpoint.chat;
+}
+
+function clientChat(result: RunResult, id: string): ChatClientFigures {
+  const chat = endpointOf(result, id).chat;
+  if (chat?.role !== 'client') throw new Error(`${id} has no chat client figures`);
+  return chat;
+}
+
+/**
+ * Runs a profile until `done` holds for a live batch (or the profile's duration passes), then
+ * stops it: the test waits for the figures it needs, not for a fixed time.
+ */
+async function runUntil(profile: unknown, done: (batch: NativeBatch) => boolean): Promise<RunResult> {
+  let reached = false;
+  const run: Run = await Run.start(profile, {
+    onBatch: (batch) => {
+      if (!reached && !batch.final && done(batch)) {
+        reached = true;
+        void run.stop();
+      }
+    },
+  });
+  return run.finished;
+}
+
+function liveClient(batch: NativeBatch, index: number): ChatClientFigures | undefined {
+  const chat = batch.endpoints[index]?.chat;
+  return chat?.role === 'client' ? chat : undefined;
+}
+
+function chatServer(variant: ModelVariant, workload: Record<string, unknown> = {}): EndpointInput {
+  return { id: 'server', role: 'server', transport: 'tcp', ...variant.fields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'chat', ...workload } };
+}
+
+function chatClients(id: string, variant: ModelVariant, connections: number, workload: Record<string, unknown>): EndpointInput {
+  return { id, role: 'client', transport: 'tcp', ...variant.fields, connect: { endpoint: 'server' }, connections, workload: { kind: 'chat', messageBytes, ...workload } };
+}
+
+const nativeVariants = modelVariants.filter((variant) => variant.model !== 'libuv');
+
+describe.each(nativeVariants)('a 100-member chat room on the $name model', (variant) => {
+  it('delivers every message to every member, each broadcast from its single encoding', async () => {
+    const members = 100;
+    const messagesEach = 20;
+    // Every member hears every message, its own included.
+    const expectedPerMember = members * messagesEach;
+    const result = await runUntil(
+      profileOf(
+        [
+          chatServer(variant),
+          chatClients('members', variant, members, { totalMessages: messagesEach, messagesPerSecond: 100, startWhenMembers: members }),
+        ],
+        { durationMs: 45_000, sampleEveryMs: 50, capture: { enabled: false, maxEntries: 16, previewBytes: 0 } },
+      ),
+      (batch) => (liveClient(batch, 1)?.messagesReceived ?? 0) >= members * expectedPerMember,
+    );
+    const server = serverChat(result);
+    const client = clientChat(result, 'members');
+    expect(client.messagesSent).toBe(members * messagesEach);
+    expect(client.messagesReceived).toBe(members * expectedPerMember);
+    expect(client.messagesMissed).toBe(0);
+    expect(client.messagesOutOfOrder).toBe(0);
+    expect(server.joins).toBe(members);
+    expect(server.broadcasts).toBe(members * messagesEach);
+    // The single encoding: each broadcast's bytes were written once, whoever received them.
+    expect(server.bytesEncoded).toBe(server.broadcasts * broadcastBytes);
+    expect(server.deliveries).toBe(server.broadcasts * members);
+    expect(server.messagesDropped).toBe(0);
+    expect(server.membersDropped).toBe(0);
+    // Every join, broadcast (and any leave) went through the room's queue, and all of it ran.
+    expect(server.jobsQueued).toBeGreaterThanOrEqual(members + server.broadcasts);
+    expect(server.jobsExecuted).toBe(server.jobsQueued);
+    expect(endpointOf(result, 'members').latencyUs?.count).toBe(members * expectedPerMember);
+    console.log(
+      `${variant.name}: ${server.broadcasts} broadcasts, ${server.deliveries} deliveries, ${server.bytesEncoded / server.broadcasts} bytes encoded per broadcast, ` +
+        `jobs ${server.jobsQueued} queued / ${server.jobsExecuted} run / ${server.jobsHandedOff} handed off, peak member queue ${server.peakMemberQueueBytes} B, ` +
+        `latency p50 ${endpointOf(result, 'members').latencyUs?.p50} us p99 ${endpointOf(result, 'members').latencyUs?.p99} us`,
+    );
+  });
+});
+
+// A member that reads 2 KB/s while the room sends about 60 KB/s to each member: its queue fills
+// within a second or two; the others must not notice.
+const slowVariants = nativeVariants.filter((variant) => ['blocking', 'epoll', 'completion-port'].includes(variant.model));
+
+describe.each(slowVariants)('a slow chat member on the $name model', (variant) => {
+  const fastMembers = 8;
+  const messagesEach = 400;
+  const memberQueueBytes = 16 * 1024;
+  const slowProfile = (overflow: 'drop-messages' | 'drop-member') =>
+    profileOf(
+      [
+        // Small kernel buffers on both sides of the slow member, so its backlog soon reaches the
+        // server's member queue instead of resting in the kernel.
+        { ...chatServer(variant, { memberQueueBytes, overflow }), options: { sndBufBytes: 8192 } },
+        chatClients('fast', variant, fastMembers, { totalMessages: messagesEach, messagesPerSecond: 200, startWhenMembers: fastMembers + 1 }),
+        { ...chatClients('slow', variant, 1, { readBytesPerSecond: 2000, totalMessages: 1, startWhenMembers: fastMembers + 1 }), options: { rcvBufBytes: 4096 } },
+      ],
+      { durationMs: 45_000, sampleEveryMs: 50, capture: { enabled: false, maxEntries: 16, previewBytes: 0 } },
+    );
+  // The fast members hear everything: their own messages and the slow member's one.
+  const expectedFast = fastMembers * (fastMembers * messagesEach + 1);
+
+  it('drop-messages: the slow member loses messages, counted, and the fast members receive everything', async () => {
+    const result = await runUntil(slowProfile('drop-messages'), (batch) => (liveClient(batch, 1)?.messagesReceived ?? 0) >= expectedFast);
+    const server = serverChat(result);
+    expect(clientChat(result, 'fast').messagesReceived).toBe(expectedFast);
+    expect(clientChat(result, 'fast').messagesMissed).toBe(0);
+    expect(server.messagesDropped).toBeGreaterThan(0);
+    expect(server.membersDropped).toBe(0);
+    // What was dropped was the slow member's: every delivery not made is one of its messages.
+    expect(server.deliveries + server.messagesDropped).toBe(server.broadcasts * (fastMembers + 1));
+    expect(server.peakMemberQueueBytes).toBeLessThanOrEqual(memberQueueBytes);
+    const slow = clientChat(result, 'slow');
+    expect(slow.messagesReceived).toBeLessThan(server.broadcasts);
+    console.log(
+      `${variant.name} drop-messages: ${server.messagesDropped} dropped for the slow member, which received ${slow.messagesReceived} and saw ${slow.messagesMissed} missed; ` +
+        `peak member queue ${server.peakMemberQueueBytes} B`,
+    );
+  });
+
+  it('drop-member: the slow member is closed with ENOBUFS and the reason, and the fast members receive everything', async () => {
+    const result = await runUntil(slowProfile('drop-member'), (batch) => (liveClient(batch, 1)?.messagesReceived ?? 0) >= expectedFast);
+    const server = serverChat(result);
+    expect(clientChat(result, 'fast').messagesReceived).toBe(expectedFast);
+    expect(clientChat(result, 'fast').messagesMissed).toBe(0);
+    expect(server.membersDropped).toBe(1);
+    expect(server.messagesDropped).toBe(0);
+    const closedForQueue = eventsOf(endpointOf(result, 'server')).filter((event) => event.type === 'closed' && event.code === 'ENOBUFS');
+    expect(closedForQueue).toHaveLength(1);
+    expect(closedForQueue[0]!.message).toContain(`member queue of ${memberQueueBytes} bytes`);
+    console.log(`${variant.name} drop-member: ${closedForQueue[0]!.message}`);
+  });
+});
+
+/** A frame in the default format. */
+function frameOf(id: number, payload: Buffer): Buffer {
+  const header = Buffer.alloc(headerBytes);
+  header.writeUInt16LE(headerBytes + payload.length, 0);
+  header.writeUInt16LE(id, 2);
+  return Buffer.concat([header, payload]);
+}
+
+function connect(address: string): Promise<net.Socket> {
+  const at = address.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: address.slice(0, at), port: Number(address.slice(at + 1)) }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+function closedBy(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    socket.resume();
+    socket.once('close', () => resolve());
+  });
+}
+
+describe.each(nativeVariants.filter((variant) => ['blocking', 'select', 'epoll', 'overlapped'].includes(variant.model)))(
+  'hostile chat input on the $name model',
+  (variant) => {
+    it('closes a chat before join and a join to a missing room with the rule named, and the room goes on', async () => {
+      const messagesEach = 30;
+      const members = 4;
+      let run: Run | undefined;
+      let heard = 0;
+      const expected = members * members * messagesEach;
+      const allHeard = new Promise<void>((resolve) => {
+        const check = (batch: NativeBatch) => {
+          heard = liveClient(batch, 1)?.messagesReceived ?? 0;
+          if (heard >= expected) resolve();
+        };
+        void Run.start(
+          profileOf(
+            [
+              chatServer(variant, { rooms: 2 }),
+              chatClients('members', variant, members, { room: 1, totalMessages: messagesEach, messagesPerSecond: 50, startWhenMembers: members }),
+            ],
+            { durationMs: 45_000 },
+          ),
+          { onBatch: check },
+        ).then((started) => (run = started));
+      });
+      while (!run) await new Promise((resolve) => setTimeout(resolve, 10));
+      const address = run.listen[0]!;
+      const early = await connect(address);
+      const lost = await connect(address);
+      const earlyClosed = closedBy(early);
+      const lostClosed = closedBy(lost);
+      const message = Buffer.alloc(16);
+      early.write(frameOf(2, message));
+      const room = Buffer.alloc(4);
+      room.writeUInt32LE(7);
+      lost.write(frameOf(1, room));
+      await Promise.all([earlyClosed, lostClosed]);
+      await allHeard;
+      const result = await run.stop();
+      const server = endpointOf(result, 'server');
+      const violations = eventsOf(server).filter((event) => event.type === 'protocol-violation');
+      expect(violations.map((event) => event.rule).sort()).toEqual(['chat-before-join', 'room-out-of-range']);
+      expect(violations.find((event) => event.rule === 'room-out-of-range')?.message).toContain('room 7 does not exist: the server has 2 rooms');
+      expect(server.counters.protocolViolations).toBe(2);
+      const closed = eventsOf(server).filter((event) => event.type === 'closed' && event.code === 'EPROTO');
+      expect(closed.map((event) => event.message).sort()).toEqual(['protocol violation: chat-before-join', 'protocol violation: room-out-of-range']);
+      // The room went on: every member heard every message, and nothing was missed.
+      expect(clientChat(result, 'members').messagesReceived).toBe(expected);
+      expect(clientChat(result, 'members').messagesMissed).toBe(0);
+      expect(serverChat(server).joins).toBe(members);
+    });
+  },
+);
