@@ -66,6 +66,31 @@ describe('WorkbenchView', () => {
   });
 });
 
+describe('WorkloadEditor for chat', () => {
+  it('offers a chat server its rooms and overflow policy, and a chat client its talking and reading', async () => {
+    const wrapper = mount(WorkbenchView);
+    await wrapper.get('[data-action="add-server"]').trigger('click');
+    await wrapper.get('[data-action="add-client"]').trigger('click');
+    const server = wrapper.get('[data-endpoint="server"]');
+    await server.get('select[aria-label="workload kind"]').setValue('chat');
+    expect(server.find('[data-param="messagesPerSecond"]').exists()).toBe(false);
+    await server.get('[data-param="overflow"] select').setValue('drop-member');
+    await server.get('[data-param="memberQueueBytes"] input').setValue('65536');
+    const client = wrapper.get('[data-endpoint="client"]');
+    await client.get('select[aria-label="workload kind"]').setValue('chat');
+    expect(client.find('[data-param="overflow"]').exists()).toBe(false);
+    await client.get('[data-param="readBytesPerSecond"] input').setValue('2000');
+    await client.get('[data-param="startWhenMembers"] input').setValue('2');
+    const endpoints = useProfileStore().draft.endpoints;
+    expect(endpoints[0]!.workload).toEqual({ kind: 'chat', rooms: 1, overflow: 'drop-member', memberQueueBytes: 65536 });
+    expect(endpoints[1]!.workload).toEqual({ kind: 'chat', messagesPerSecond: 10, readBytesPerSecond: 2000, startWhenMembers: 2 });
+    expect(wrapper.get('[data-testid="validity"]').text()).not.toMatch(/problem/);
+    // A field the schema refuses is shown where it was typed.
+    await client.get('[data-param="messageBytes"] input').setValue('8');
+    expect(client.get('[data-param="messageBytes"] input').attributes('aria-invalid')).toBe('true');
+  });
+});
+
 describe('PayloadInspector', () => {
   it('shows a record as hex, UTF-8, UTF-16LE and CP949 side by side', async () => {
     const store = useCaptureStore();
