@@ -45,6 +45,8 @@ export function findingsOf(result: RunResult): Finding[] {
       ...fdSetSizeRefusals(endpoint),
       ...endpointErrors(endpoint),
       ...protocolViolations(endpoint),
+      ...slowChatMembers(endpoint, spec),
+      ...sharedBroadcasts(endpoint),
       ...listenerRestarts(endpoint, spec),
       ...abortiveCloses(endpoint),
       ...resets(endpoint, context),
@@ -234,6 +236,75 @@ function protocolViolations(endpoint: EndpointResult): Finding[] {
       `Rules broken: ${rules}. The first: ${sentence(first.event.message ?? first.event.rule ?? '')} ` +
         'Each offender lost only its own connection; frames are never trusted past the header check.',
       { protocolViolations: total, ...Object.fromEntries(byRule), firstHeader: first.event.header ?? '' },
+    ),
+  ];
+}
+
+/** A chat server met a member slower than its room: it skipped messages for it or dropped it, as its overflow policy says. */
+function slowChatMembers(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
+  const chat = endpoint.chat;
+  if (chat?.role !== 'server' || (chat.membersDropped === 0 && chat.messagesDropped === 0)) return [];
+  const memberQueueBytes = spec?.workload.kind === 'chat' ? (spec.workload.memberQueueBytes ?? 262144) : 0;
+  const figures = {
+    membersDropped: chat.membersDropped,
+    messagesDropped: chat.messagesDropped,
+    memberQueueBytes,
+    peakMemberQueueBytes: chat.peakMemberQueueBytes,
+    broadcasts: chat.broadcasts,
+    deliveries: chat.deliveries,
+  };
+  const queue = `its queue (inbox and send queue) would have passed ${memberQueueBytes} bytes (memberQueueBytes)`;
+  const findings: Finding[] = [];
+  if (chat.membersDropped > 0) {
+    const closed = endpoint.connections
+      .map((connection) => ({ connection, event: connection.events.find((event) => event.type === 'closed' && event.code === 'ENOBUFS') }))
+      .find((entry) => entry.event);
+    findings.push(
+      finding(
+        'problem',
+        'slow-chat-member',
+        endpoint,
+        closed?.connection,
+        `${endpoint.id} dropped ${chat.membersDropped === 1 ? 'a slow member' : `${chat.membersDropped} slow members`} from its room: ${queue}.`,
+        `A member that reads slower than its room talks fills its queue; with overflow "drop-member" the server closed it with ENOBUFS, ` +
+          `so the room went on at full speed for the others.${closed?.event?.message ? ` ${sentence(closed.event.message)}` : ''}`,
+        figures,
+      ),
+    );
+  }
+  if (chat.messagesDropped > 0) {
+    findings.push(
+      finding(
+        'problem',
+        'slow-chat-member',
+        endpoint,
+        undefined,
+        `${endpoint.id} skipped ${chat.messagesDropped} message${chat.messagesDropped === 1 ? '' : 's'} for a slow member: ${queue}.`,
+        `With overflow "drop-messages" a full member loses the message and stays; the others got it (${chat.deliveries} deliveries of ${chat.broadcasts} broadcasts). ` +
+          'The slow member sees the gaps in the senders\' sequences (messages missed, on its side).',
+        figures,
+      ),
+    );
+  }
+  return findings;
+}
+
+/** A chat server's broadcasts: each encoded once, the same buffer handed to every member. */
+function sharedBroadcasts(endpoint: EndpointResult): Finding[] {
+  const chat = endpoint.chat;
+  if (chat?.role !== 'server' || chat.broadcasts === 0) return [];
+  const bytesPerBroadcast = chat.bytesEncoded / chat.broadcasts;
+  const membersPerBroadcast = chat.deliveries / chat.broadcasts;
+  return [
+    finding(
+      'info',
+      'chat-shared-broadcast',
+      endpoint,
+      undefined,
+      `${endpoint.id} encoded each of its ${chat.broadcasts} broadcasts once and shared the buffer with ${membersPerBroadcast.toFixed(1)} members on average.`,
+      `${bytesPerBroadcast.toFixed(0)} bytes copied per broadcast, however many members received it: every member's send queue held the same buffer. ` +
+        `Each room ran its work on one job queue (${chat.jobsExecuted} jobs run, ${chat.jobsHandedOff} handed to another thread after a long turn) instead of under a lock shared by its members.`,
+      { broadcasts: chat.broadcasts, bytesEncoded: chat.bytesEncoded, bytesPerBroadcast, deliveries: chat.deliveries, jobsExecuted: chat.jobsExecuted, jobsHandedOff: chat.jobsHandedOff },
     ),
   ];
 }

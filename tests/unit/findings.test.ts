@@ -377,6 +377,57 @@ describe('findingsOf', () => {
     });
   });
 
+  describe('chat rooms', () => {
+    const chatServer = (over: object) => ({
+      role: 'server' as const,
+      members: 9,
+      joins: 9,
+      broadcasts: 3201,
+      bytesEncoded: 3201 * 56,
+      deliveries: 3201 * 8,
+      presenceNotices: 9,
+      membersDropped: 0,
+      messagesDropped: 0,
+      peakMemberQueueBytes: 16384,
+      jobsQueued: 3210,
+      jobsExecuted: 3210,
+      jobsHandedOff: 2,
+      ...over,
+    });
+    const chatWorkloads = (overflow: 'drop-messages' | 'drop-member') => ({
+      server: { kind: 'chat' as const, memberQueueBytes: 16384, overflow },
+      client: { kind: 'chat' as const },
+    });
+
+    it('names a slow member whose messages were skipped, with the queue it filled', () => {
+      const [server, client] = healthyPair();
+      server!.chat = chatServer({ messagesDropped: 2597 });
+      const findings = findingsOf(resultOf({ endpoints: [server!, client!], workloads: chatWorkloads('drop-messages') }));
+      const slow = only(findings, 'slow-chat-member');
+      expect(slow).toMatchObject({ severity: 'problem', endpoint: 'server', figures: { messagesDropped: 2597, membersDropped: 0, memberQueueBytes: 16384 } });
+      expect(slow.title).toBe('server skipped 2597 messages for a slow member: its queue (inbox and send queue) would have passed 16384 bytes (memberQueueBytes).');
+    });
+
+    it('names a slow member that was dropped, with the reason from its closed event', () => {
+      const [server, client] = healthyPair();
+      const reason = 'dropped from room 0: 16376 bytes were queued for it and a 56-byte message would pass the member queue of 16384 bytes';
+      server!.chat = chatServer({ membersDropped: 1 });
+      server!.connections.push(serverSide(7, { events: [{ atMs: 1, type: 'open' }, { atMs: 900, type: 'closed', code: 'ENOBUFS', message: reason }] }));
+      const slow = only(findingsOf(resultOf({ endpoints: [server!, client!], workloads: chatWorkloads('drop-member') })), 'slow-chat-member');
+      expect(slow).toMatchObject({ severity: 'problem', connection: 7, figures: { membersDropped: 1 } });
+      expect(slow.title).toBe('server dropped a slow member from its room: its queue (inbox and send queue) would have passed 16384 bytes (memberQueueBytes).');
+      expect(slow.detail).toContain(reason);
+    });
+
+    it('shows the one encoding per broadcast, and no slow member when none was met', () => {
+      const [server, client] = healthyPair();
+      server!.chat = chatServer({});
+      const findings = findingsOf(resultOf({ endpoints: [server!, client!], workloads: chatWorkloads('drop-messages') }));
+      expect(kinds(findings)).not.toContain('slow-chat-member');
+      expect(only(findings, 'chat-shared-broadcast')).toMatchObject({ severity: 'info', figures: { broadcasts: 3201, bytesPerBroadcast: 56 } });
+    });
+  });
+
   describe('from the capture', () => {
     it('finds data received after our own shutdown(write)', () => {
       const [server, client] = healthyPair();
