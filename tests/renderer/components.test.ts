@@ -10,7 +10,9 @@ import WorkbenchView from '../../src-renderer/src/views/WorkbenchView.vue';
 import PayloadInspector from '../../src-renderer/src/components/PayloadInspector.vue';
 import { useProfileStore } from '../../src-renderer/src/stores/useProfileStore.js';
 import { useCaptureStore } from '../../src-renderer/src/stores/useCaptureStore.js';
-import { capture, FakeApi } from './fixtures.js';
+import { useSamplesStore } from '../../src-renderer/src/stores/useSamplesStore.js';
+import EndpointSummary from '../../src-renderer/src/components/EndpointSummary.vue';
+import { batch, capture, endpoint, FakeApi } from './fixtures.js';
 
 beforeEach(() => {
   localStorage.clear();
@@ -88,6 +90,35 @@ describe('WorkloadEditor for chat', () => {
     // A field the schema refuses is shown where it was typed.
     await client.get('[data-param="messageBytes"] input').setValue('8');
     expect(client.get('[data-param="messageBytes"] input').attributes('aria-invalid')).toBe('true');
+  });
+});
+
+describe('EndpointSummary', () => {
+  it("shows a live chat server's figures under its row", async () => {
+    const samples = useSamplesStore();
+    samples.reset(100);
+    const chat = {
+      role: 'server' as const,
+      members: 100,
+      joins: 100,
+      broadcasts: 2000,
+      bytesEncoded: 2000 * 56,
+      deliveries: 200_000,
+      presenceNotices: 100,
+      membersDropped: 0,
+      messagesDropped: 0,
+      peakMemberQueueBytes: 25_856,
+      jobsQueued: 2100,
+      jobsExecuted: 2100,
+      jobsHandedOff: 5,
+    };
+    samples.ingest(batch({ atUs: 100_000, endpoints: [endpoint({ chat })] }));
+    const wrapper = mount(EndpointSummary);
+    await wrapper.vm.$nextTick();
+    const row = wrapper.get('tr[data-chat]').text();
+    expect(row).toContain('100 members');
+    expect(row).toContain('2000 broadcasts, 56 B encoded each');
+    expect(row).toContain('200000 deliveries');
   });
 });
 

@@ -117,6 +117,38 @@ describe('ReportsView', () => {
     }
   });
 
+  it("shows a chat server's broadcasts, the bytes encoded per broadcast and its slow members, and a chat client's messages", async () => {
+    const result = clientResult('chat room', { p50Us: 900, roundTrips: 100 });
+    result.endpoints[0] = {
+      ...result.endpoints[0]!,
+      chat: {
+        role: 'server',
+        members: 9,
+        joins: 9,
+        broadcasts: 3201,
+        bytesEncoded: 3201 * 56,
+        deliveries: 25608,
+        presenceNotices: 9,
+        membersDropped: 0,
+        messagesDropped: 2597,
+        peakMemberQueueBytes: 16384,
+        jobsQueued: 3210,
+        jobsExecuted: 3210,
+        jobsHandedOff: 2,
+      },
+    };
+    result.endpoints[1] = { ...result.endpoints[1]!, chat: { role: 'client', messagesSent: 400, messagesReceived: 28809, messagesMissed: 0, messagesOutOfOrder: 0 } };
+    useResultsStore().add({ resultId: 'run-1', name: 'chat run', source: 'run', result });
+    const wrapper = mount(ReportsView);
+    await flush();
+    const server = wrapper.get('tr[data-chat="server"]').text();
+    expect(server).toContain('3201 broadcasts, 56 B encoded each');
+    expect(server).toContain('25608 deliveries');
+    expect(server).toContain('jobs 3210 queued / 3210 run / 2 handed off');
+    expect(server).toContain('2597 messages dropped, 0 members dropped');
+    expect(wrapper.get('tr[data-chat="client"]').text()).toContain('sent 400 · received 28809 · missed 0');
+  });
+
   it('opens a result file from its button and shows a refusal with the fields at fault', async () => {
     const wrapper = mount(ReportsView);
     expect(wrapper.text()).toContain('No results yet');
