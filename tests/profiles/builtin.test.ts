@@ -32,6 +32,7 @@ describe('the built-in profiles', () => {
         'io-model-shootout',
         'framed-protocol',
         'reuseaddr-time-wait',
+        'chat-room',
       ]),
     );
   });
@@ -129,6 +130,18 @@ describe('the built-in profiles', () => {
   it('echo-epoll: the baseline has no problems', async () => {
     const { findings } = await findingsOfRun('echo-epoll', 1000);
     expect(findings.filter((finding) => finding.severity === 'problem')).toEqual([]);
+  });
+
+  it('chat-room: one encoding per broadcast, the slow member dropped with its reason, the others miss nothing', async () => {
+    const { result, findings } = await findingsOfRun('chat-room', 2500);
+    const [shared] = ofKind(findings, 'chat-shared-broadcast', 'server');
+    expect(shared?.figures.bytesPerBroadcast).toBe(72);
+    const [slow] = ofKind(findings, 'slow-chat-member', 'server');
+    expect(slow?.figures).toMatchObject({ membersDropped: 1, memberQueueBytes: 16384 });
+    expect(slow?.detail).toContain('member queue of 16384 bytes');
+    const members = result.endpoints.find((endpoint) => endpoint.id === 'members')?.chat;
+    expect(members?.role === 'client' && members.messagesReceived).toBeGreaterThan(10_000);
+    expect(members?.role === 'client' && members.messagesMissed).toBe(0);
   });
 
   it('framed-protocol: each liar is closed for its rule, the players keep going', async () => {
