@@ -7,7 +7,7 @@ import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ChatClientFigures, ChatServerFigures } from '../../src-shared/chat-figures.js';
 import type { EndpointResult, RunResult } from '../../src-shared/result.js';
 import { Run } from '../../src-main/engine/run.js';
-import type { NativeBatch } from '../../src-main/engine/native-engine.js';
+import { loadNativeAddon, type NativeBatch } from '../../src-main/engine/native-engine.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
 
@@ -231,3 +231,22 @@ describe.each(nativeVariants.filter((variant) => ['blocking', 'select', 'epoll',
     });
   },
 );
+
+describe('chat settings at the addon boundary', () => {
+  it('refuses a chat message that cannot carry its sequence and send time, naming the field', () => {
+    const { Engine } = loadNativeAddon();
+    const frame = { sizeBytes: 2, idBytes: 2, bigEndian: false, sizeIncludesHeader: true, maxFrameBytes: 4096, stallTimeoutMs: 1000 };
+    const config = (workload: object) => ({
+      sampleEveryMs: 100,
+      captureEnabled: false,
+      captureEntries: 16,
+      capturePreviewBytes: 0,
+      seriesConnections: 0,
+      endpoints: [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', host: '127.0.0.1', port: 0, options: {}, workload: { kind: 'chat', frame, ...workload } }],
+      actions: [],
+    });
+    expect(() => new Engine(config({ messageBytes: 8 }) as never, () => {})).toThrow(/config\.endpoints\[0\]\.workload\.messageBytes must be an integer from 16/);
+    expect(() => new Engine(config({ rooms: 0 }) as never, () => {})).toThrow(/config\.endpoints\[0\]\.workload\.rooms must be an integer from 1/);
+    expect(() => new Engine(config({ frame: { ...frame, maxFrameBytes: 20 } }) as never, () => {})).toThrow(/config\.endpoints\[0\]\.workload\.frame\.maxFrameBytes must be large enough/);
+  });
+});
