@@ -1,3 +1,4 @@
+import { chatSummaryLine } from '../../src-shared/chat-summary.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { formatBytes, formatMbitPerSecond, formatMicrosAsMillis, formatSeconds } from '../../src-shared/units.js';
 
@@ -22,7 +23,8 @@ const columns: readonly Column[] = [
 
 /**
  * The text printed when a run has no --out: a line on how the run ended, a table with one row per
- * endpoint, the aggregate of endpoints with more connections than kept a series, the engine's own
+ * endpoint, the aggregate of endpoints with more connections than kept a series, chat rooms and
+ * members, the engine's own
  * cost, then the errors by code and the limits that were hit, if any.
  */
 export function formatSummary(result: RunResult): string {
@@ -54,6 +56,8 @@ export function formatSummary(result: RunResult): string {
     ];
   });
   if (aggregates.length > 0) lines.push('', 'all connections:', ...aggregates);
+  const chats = result.endpoints.flatMap((endpoint) => (endpoint.chat ? [`  ${endpoint.id} (${endpoint.chat.role}): ${chatSummaryLine(endpoint.chat)}`] : []));
+  if (chats.length > 0) lines.push('', 'chat:', ...chats);
   if (result.engine) {
     const engine = result.engine;
     lines.push(

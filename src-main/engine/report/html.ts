@@ -1,3 +1,4 @@
+import { chatSummaryLine } from '../../../src-shared/chat-summary.js';
 import { type Finding, findingsOf } from '../../../src-shared/findings.js';
 import type { EndpointSpec } from '../../../src-shared/profile.js';
 import {
@@ -360,7 +361,9 @@ function countersSection(result: RunResult): string {
     endpoint.errors.map((error) => [code(endpoint.id), code(error.code), number(String(error.count ?? 1)), text(error.message)]),
   );
   const errorTable = errors.length === 0 ? '' : `<h3>Errors</h3>\n${table(['endpoint', 'code', 'count', 'message'], errors, [2])}`;
-  return `${table(headers, rows, columns)}\n${errorTable}`;
+  const chats = result.endpoints.flatMap((endpoint) => (endpoint.chat ? [[code(endpoint.id), text(endpoint.chat.role), text(chatSummaryLine(endpoint.chat))]] : []));
+  const chatTable = chats.length === 0 ? '' : `<h3>Chat</h3>\n${table(['endpoint', 'role', 'figures'], chats, [])}`;
+  return `${table(headers, rows, columns)}\n${chatTable}${errorTable}`;
 }
 
 function timelinesSection(result: RunResult, perEndpoint: number): string {

@@ -133,6 +133,26 @@ describe('formatSummary with many connections', () => {
   });
 });
 
+describe('formatSummary with chat endpoints', () => {
+  it("prints a chat server's broadcasts with the bytes encoded per broadcast, and a client's messages", () => {
+    const text = formatSummary(
+      result({
+        endpoints: [
+          endpoint({
+            chat: {
+              role: 'server', members: 100, joins: 100, broadcasts: 2000, bytesEncoded: 112_000, deliveries: 200_000, presenceNotices: 100,
+              membersDropped: 0, messagesDropped: 0, peakMemberQueueBytes: 25_856, jobsQueued: 2100, jobsExecuted: 2100, jobsHandedOff: 5,
+            },
+          }),
+          endpoint({ id: 'members', role: 'client', chat: { role: 'client', messagesSent: 2000, messagesReceived: 200_000, messagesMissed: 0, messagesOutOfOrder: 0 } }),
+        ],
+      }),
+    );
+    expect(text).toContain('chat:\n  server (server): 100 members · 2000 broadcasts, 56 B encoded each · 200000 deliveries');
+    expect(text).toContain('  members (client): sent 2000 · received 200000 · missed 0\n');
+  });
+});
+
 describe('formatTable', () => {
   it('pads left-aligned cells, right-aligns numbers and leaves no trailing spaces', () => {
     const lines = formatTable(
