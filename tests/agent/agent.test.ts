@@ -308,14 +308,23 @@ describe('the agent over its WebSocket', () => {
     client.close();
   });
 
-  it('reports the engine host and restarts it', async () => {
+  it('reports the engine host and restarts it, keeping run ids unique across hosts', async () => {
     const client = await ApiClient.open();
+    const finishedRun = async () => {
+      const { runId } = (await client.value('runs.start', echoProfile(200))) as { runId: string };
+      await client.until(() => client.events.find((event) => event.name === 'runs.finished' && (event.payload as { runId: string }).runId === runId));
+      return runId;
+    };
     expect(await client.value('engine.status')).toMatchObject({ state: 'running' });
+    const before = await finishedRun();
     expect(await client.value('engine.restart')).toMatchObject({ state: 'running' });
     const states = client.events.filter((event) => event.name === 'engine.status').map((event) => (event.payload as { state: string }).state);
     expect(states).toEqual(['restarting', 'running']);
-    const { runId } = (await client.value('runs.start', echoProfile(200))) as { runId: string };
-    await client.until(() => client.events.find((event) => event.name === 'runs.finished' && (event.payload as { runId: string }).runId === runId));
+    const after = await finishedRun();
+    expect(after).not.toBe(before);
+    // Each host's result stays on the shelf under its own id.
+    const html = async (runId: string) => reportDeliverySchema.parse(await client.value('reports.export', runId, 'html'));
+    expect(await html(before)).not.toEqual(await html(after));
     client.close();
   });
 });
