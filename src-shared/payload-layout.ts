@@ -227,7 +227,8 @@ class LayoutReader {
     const offsetText = this.headerType(`the offset's type in "${owner}(...)": u8, u16, u32 or u64`);
     this.skipBlank();
     let countText = offsetText;
-    if (this.text[this.at] === ',') {
+    const countTyped = this.text[this.at] === ',';
+    if (countTyped) {
       this.at += 1;
       this.skipBlank();
       countText = this.headerType(`the count's type in "${owner}(${offsetText}, ...)": u8, u16, u32 or u64`);
@@ -236,7 +237,7 @@ class LayoutReader {
     this.expect(')', `")" or "," and the count's type after "${owner}(${offsetText}"`);
     const offset = scalarOf(offsetText, byteOrder);
     const count = scalarOf(countText, byteOrder);
-    const text = offsetText === countText ? offsetText : `${offsetText},${countText}`;
+    const text = countTyped ? `${offsetText},${countText}` : offsetText;
     return { offset, count, text, sizeBytes: scalarBytes[offset.scalar] + scalarBytes[count.scalar] };
   }
 

@@ -116,7 +116,7 @@ describe('parseLayout', () => {
     const layout = layoutOf(seedExampleLayout);
     expect(layout.byteOrder).toBe('little');
     expect(layout.fields.map((item) => `${item.name}:${item.typeText}/${item.sizeBytes}`)).toEqual([
-      'size:u16/2', 'id:u16/2', 'playerId:u64/8', 'hp:u32/4', 'attack:u16/2', 'buffs:list(u16)/4', 'name:utf16le(u16)/4',
+      'size:u16/2', 'id:u16/2', 'playerId:u64/8', 'hp:u32/4', 'attack:u16/2', 'buffs:list(u16,u16)/4', 'name:utf16le(u16)/4',
     ]);
     expect(layout.fixedBytes).toBe(26);
     const buffs = layout.fields[5]!.type;

@@ -77,7 +77,10 @@ export const useSettingsStore = defineStore('settings', () => {
     return payloadLayouts.value[endpointId] ?? '';
   }
 
-  /** Keeps an endpoint's layout (text past the layout limit is cut: the parser refuses it anyway). */
+  /**
+   * Keeps an endpoint's layout as the newest entry (text past the layout limit is cut: the parser
+   * refuses it anyway). Endpoint ids start with a letter, so the object keeps insertion order.
+   */
   function setPayloadLayout(endpointId: string, text: string): void {
     const rest = Object.entries(payloadLayouts.value).filter(([id]) => id !== endpointId);
     const kept = text === '' ? rest : [...rest, [endpointId, text.slice(0, layoutLimits.maxChars + 1)] as const];
