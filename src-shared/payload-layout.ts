@@ -212,8 +212,11 @@ class LayoutReader {
       const header = this.header(word, byteOrder);
       this.skipBlank();
       this.expect('{', `"{" and the element's fields after "list(${header.text})"`);
+      const elementAt = this.at;
       const element = this.fields(byteOrder, depth + 1);
       if (element.length === 0) throw this.failure('at least one field in the list element');
+      // Zero-byte elements would let any count pass every check; no real format has them.
+      if (sumBytes(element) === 0) throw new ParseFailure(elementAt, 'a list element of at least one byte', `${element.length} field(s) of 0 bytes`);
       this.expect('}', '"}" closing the list element');
       return { type: { kind: 'list', offset: header.offset, count: header.count, element, elementBytes: sumBytes(element) }, typeText: `list(${header.text})`, sizeBytes: header.sizeBytes };
     }

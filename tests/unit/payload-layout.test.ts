@@ -142,6 +142,7 @@ describe('parseLayout', () => {
     expect(errorOf('a:list(u16,u16){')).toMatchObject({ position: 16, expected: 'at least one field in the list element', found: 'the end of the layout' });
     expect(errorOf('a:list(u16,u16){b:u8')).toMatchObject({ position: 20, expected: '"}" closing the list element' });
     expect(errorOf('a:u8 a:u16')).toMatchObject({ position: 5, found: '"a"' });
+    expect(errorOf('a:list(u8){b:bytes[0]}')).toMatchObject({ position: 11, expected: 'a list element of at least one byte' });
     expect(errorOf('a:bytes[]')).toMatchObject({ position: 8, found: '"]"' });
     expect(errorOf('a:bytes')).toMatchObject({ position: 7, found: 'the end of the layout' });
     expect(errorOf('@middle a:u8')).toMatchObject({ position: 1, expected: '"big" or "little" after "@"', found: '"middle"' });
@@ -294,5 +295,17 @@ describe('decodePayload', () => {
     expect(children[255]!.children[0]!.value).toBe('255');
     expect(children[256]).toMatchObject({ name: '[256..299]', offsetBytes: 260, sizeBytes: 44, value: '44 more not decoded (at most 256 per list)' });
     expect(decoded.limitsHit).toEqual(['lists decoded up to 256 elements']);
+  });
+
+  it(`stops at ${decodeLimits.maxRows} rows when nested lists multiply`, () => {
+    // 256 outer elements, each pointing at the same 256-element inner list: 131,000 rows unbounded.
+    const writer = new ByteWriter(4 + 256 * 4 + 256, true).u16(4).u16(256);
+    for (let i = 0; i < 256; i++) writer.u16(4 + 256 * 4).u16(256);
+    const bytes = writer.done();
+    const decoded = decodePayload(layoutOf('outer:list(u16){inner:list(u16){v:u8}}'), bytes, bytes.length);
+    const count = (fields: DecodedField[]): number => fields.reduce((sum, item) => sum + 1 + count(item.children), 0);
+    expect(count(decoded.fields)).toBe(decodeLimits.maxRows);
+    expect(decoded.limitsHit).toContain(`decoding stopped after ${decodeLimits.maxRows} rows`);
+    expect(field(decoded.fields, 'outer/[0]/inner/[255]/v').value).toBe('0');
   });
 });
