@@ -3,7 +3,7 @@
 import type { CommandTarget, LiveBatch, LiveEndpoint } from '../../src-shared/engine-protocol.js';
 import type { CommandBody, Profile } from '../../src-shared/profile.js';
 import { EngineError } from './engine-error.js';
-import { concatCapture } from './libuv/capture-columns.js';
+import { concatCapture } from './capture-columns.js';
 import { LibuvEngine, type LibuvBatchPart } from './libuv/libuv-engine.js';
 import { commandBody, receivesPattern, resolveHost, toNativeConfig } from './native-config.js';
 import { loadNativeAddon, type NativeEngine } from './native-engine.js';

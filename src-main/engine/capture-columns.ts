@@ -1,23 +1,27 @@
-import type { LiveCapture } from '../../../src-shared/engine-protocol.js';
+import type { LiveCapture } from '../../src-shared/engine-protocol.js';
+
+/** The direction column's values, as the engine writes them. */
+export const captureDirection = { read: 0, write: 1 } as const;
 
 /**
- * The reads and writes of libuv connections between two batches, in the columns a batch carries.
- * A ring of fixed size: if a batch is late, the oldest records are dropped and counted, as the
- * engine's own capture ring does.
+ * Reads and writes kept as parallel typed arrays, the columns a batch carries them in, in a ring
+ * of fixed size: once it is full each record takes the place of the oldest, which counts as
+ * overwritten. The run's capture (`capture-store.ts`) and the libuv engine's capture between two
+ * batches are both one of these.
  */
-export class CaptureColumns {
+export class CaptureRing {
   private readonly atUs: Float64Array;
   private readonly connectionId: Uint32Array;
   private readonly bytes: Uint32Array;
   private readonly endpoint: Uint16Array;
   private readonly direction: Uint8Array;
   private readonly previewLength: Uint16Array;
-  private readonly previews: Buffer;
+  private readonly previews: Uint8Array;
   private written = 0;
 
   constructor(
-    private readonly capacity: number,
-    private readonly previewBytes: number,
+    readonly capacity: number,
+    readonly previewBytes: number,
   ) {
     this.atUs = new Float64Array(capacity);
     this.connectionId = new Uint32Array(capacity);
@@ -25,26 +29,40 @@ export class CaptureColumns {
     this.endpoint = new Uint16Array(capacity);
     this.direction = new Uint8Array(capacity);
     this.previewLength = new Uint16Array(capacity);
-    this.previews = Buffer.alloc(capacity * previewBytes);
+    this.previews = new Uint8Array(capacity * previewBytes);
   }
 
-  /** preview: the first bytes (a gathered write previews its first part); bytes: the whole size. */
-  record(atUs: number, connectionId: number, endpoint: number, direction: 'read' | 'write', preview: Buffer, bytes: number): void {
+  /** Records overwritten by newer ones since the ring was last drained. */
+  get overwritten(): number {
+    return Math.max(0, this.written - this.capacity);
+  }
+
+  /**
+   * One read or write (`captureDirection`) of `bytes` bytes; its preview is `preview` from `previewFrom`,
+   * at most `previewLength` bytes of it and no more than the ring's previewBytes. A ring of capacity
+   * 0 keeps and counts nothing: capture is off.
+   */
+  push(atUs: number, connectionId: number, endpoint: number, direction: number, bytes: number, preview: Uint8Array, previewFrom = 0, previewLength = preview.length - previewFrom): void {
     if (this.capacity === 0) return;
     const slot = this.written % this.capacity;
     this.atUs[slot] = atUs;
     this.connectionId[slot] = connectionId;
     this.bytes[slot] = bytes;
     this.endpoint[slot] = endpoint;
-    this.direction[slot] = direction === 'write' ? 1 : 0;
-    const length = Math.min(preview.length, this.previewBytes);
+    this.direction[slot] = direction;
+    const length = Math.min(previewLength, this.previewBytes);
     this.previewLength[slot] = length;
-    preview.copy(this.previews, slot * this.previewBytes, 0, length);
+    this.previews.set(preview.subarray(previewFrom, previewFrom + length), slot * this.previewBytes);
     this.written += 1;
   }
 
-  /** Everything recorded since the last drain, oldest first, and how many were lost. */
-  drain(): LiveCapture {
+  /** Counts `records` as pushed and overwritten already, without writing them: the older part of more than the ring holds. */
+  skip(records: number): void {
+    this.written += records;
+  }
+
+  /** The records kept, oldest first, copied out as batch columns; `dropped` counts those overwritten. */
+  columns(): LiveCapture {
     const count = Math.min(this.written, this.capacity);
     const first = this.written - count;
     const out: LiveCapture = {
@@ -57,7 +75,7 @@ export class CaptureColumns {
       previewLength: new Uint16Array(count),
       previews: new Uint8Array(count * this.previewBytes),
       previewBytes: this.previewBytes,
-      dropped: first,
+      dropped: this.overwritten,
     };
     for (let n = 0; n < count; n++) {
       const slot = (first + n) % this.capacity;
@@ -67,8 +85,15 @@ export class CaptureColumns {
       out.endpoint[n] = this.endpoint[slot]!;
       out.direction[n] = this.direction[slot]!;
       out.previewLength[n] = this.previewLength[slot]!;
-      out.previews.set(this.previews.subarray(slot * this.previewBytes, slot * this.previewBytes + this.previewLength[slot]!), n * this.previewBytes);
+      const from = slot * this.previewBytes;
+      out.previews.set(this.previews.subarray(from, from + this.previewLength[slot]!), n * this.previewBytes);
     }
+    return out;
+  }
+
+  /** The records kept, as `columns()` gives them, and an empty ring after. */
+  drain(): LiveCapture {
+    const out = this.columns();
     this.written = 0;
     return out;
   }
