@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, EndpointResult, RunResult } from '../../src-shared/result.js';
 import { runProfile } from '../../src-main/engine/run.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { echoPairOf, endpointOf, profileOf } from '../helpers/profiles.js';
 import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
 
 const connections = 200;
@@ -83,24 +83,7 @@ function expectResetStorm(result: RunResult, abortedId: 'server' | 'client'): Co
 
 /** A short, calm run: the engine still opens, serves and closes connections after a storm. */
 async function expectEngineStillWorks(modelFields: ModelVariant['fields']) {
-  const result = await runProfile(
-    profileOf(
-      [
-        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
-        {
-          id: 'client',
-          role: 'client',
-          transport: 'tcp',
-          ...modelFields,
-          connect: { endpoint: 'server' },
-          connections: 4,
-          options: { noDelay: true },
-          workload: { kind: 'ping-pong', messageBytes: 1000 },
-        },
-      ],
-      { durationMs: 300 },
-    ),
-  );
+  const result = await runProfile(profileOf(echoPairOf(modelFields, { connections: 4, messageBytes: 1000 }), { durationMs: 300 }));
   const client = endpointOf(result, 'client');
   expect(result.completed).toBe(true);
   expect(client.counters.messages).toBeGreaterThan(10);
