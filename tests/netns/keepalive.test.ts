@@ -9,13 +9,12 @@
 // count 3" means detection about 5 s after the drop.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingsOf } from '../../src-shared/findings.js';
-import type { RemoteRun } from '../../src-main/engine/host-client.js';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, RunResult } from '../../src-shared/result.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { endpointOf } from '../helpers/profiles.js';
 import { LiveWatch } from './live-watch.js';
-import { NetnsPair, netnsUnavailableReason } from './netns-pair.js';
-import { portOf, TwoHosts } from './two-hosts.js';
+import { NetnsPair } from './netns-pair.js';
+import { netnsSkipReason, TwoHosts } from './two-hosts.js';
 
 const keepAlive = { idleS: 2, intervalS: 1, count: 3 };
 const keepAliveDetectionMs = (keepAlive.idleS + keepAlive.intervalS * keepAlive.count) * 1000;
@@ -28,8 +27,7 @@ const detectedAfterMs = { min: 4500, max: 7000 };
  */
 const dropAfterLastTrafficMaxMs = 1000;
 
-const unavailable = await netnsUnavailableReason();
-if (unavailable) console.warn(`tests/netns skipped: ${unavailable}`);
+const unavailable = await netnsSkipReason();
 
 describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop rule (two network namespaces)', () => {
   let hosts: TwoHosts | undefined;
@@ -41,13 +39,8 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
   beforeAll(async () => {
     hosts = await TwoHosts.create();
     const { pair } = hosts;
-    const server = await hosts.server.start(
-      profileOf(
-        [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: NetnsPair.addresses.server, port: 0 }, workload: { kind: 'manual' } }],
-        { durationMs: 30_000, sampleEveryMs: 100 },
-      ),
-    );
-    const connect = { host: NetnsPair.addresses.server, port: portOf(server.listen) };
+    const server = await hosts.startServer({ kind: 'manual' }, 100);
+    const { connect } = server;
     const clients: EndpointInput[] = [
       ...keepAliveModels.map((model): EndpointInput => ({
         id: `keepalive-${model}`, role: 'client', transport: 'tcp', model, connect, options: { keepAlive }, workload: { kind: 'manual' },
@@ -56,7 +49,7 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
     ];
     const watch = new LiveWatch();
     // Batches every 25 ms: the open events arrive, and the drop follows, within tens of milliseconds.
-    const client: RemoteRun = await hosts.client.start(profileOf(clients, { durationMs: 30_000, sampleEveryMs: 25 }), { onBatch: watch.onBatch });
+    const client = await hosts.startClients(clients, 25, watch);
     const opened = () => clients.every((_, index) => watch.eventsOf(index, 'open').length === 1);
     await watch.until(opened, 'every client connection to open', 10_000);
 
@@ -72,7 +65,7 @@ describe.skipIf(unavailable !== null)('a peer vanishes behind an nftables drop r
     droppedPackets = await pair.droppedPackets('server');
 
     clientResult = await client.stop();
-    serverResult = await server.stop();
+    serverResult = await server.run.stop();
   }, 60_000);
 
   afterAll(async () => {
