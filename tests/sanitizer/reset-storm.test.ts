@@ -95,8 +95,8 @@ async function expectEngineStillWorks(modelFields: ModelVariant['fields']) {
 // The storm checks the engine's C++ I/O paths under the sanitizers, and needs small kernel buffers
 // to hold 200 connections' pending writes; libuv sockets are Node's, and Node cannot shrink a TCP
 // socket's buffers. tests/native/behaviour.test.ts covers libuv's abortive close and the peer's reset.
-describe.skip('a reset storm with the libuv model (not for libuv: no engine C++ on its data path, and Node cannot set SO_SNDBUF/SO_RCVBUF)', () => {
-  it('reports every client reset to the echo server while writes are pending on both sides', () => {});
+describe('a reset storm with the libuv model', () => {
+  it.skip('every case (not for libuv: no engine C++ on its data path, and Node cannot set SO_SNDBUF/SO_RCVBUF)');
 });
 
 describe.each(modelVariants.filter((variant) => variant.model !== 'libuv'))('a reset storm with the $name model', ({ fields: modelFields }) => {
