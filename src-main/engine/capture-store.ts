@@ -1,5 +1,5 @@
 import type { CaptureEntry } from '../../src-shared/result.js';
-import { captureDirection, CaptureRing } from './capture-columns.js';
+import { captureDirection, CaptureRing } from '../../src-shared/capture-ring.js';
 import type { NativeCapture } from './native-engine.js';
 
 /**
@@ -20,21 +20,7 @@ export class CaptureStore {
 
   add(capture: NativeCapture): void {
     this.lostInEngine += capture.dropped;
-    // Only the newest `capacity` records of a batch can survive; skip the rest at once.
-    const first = Math.max(0, capture.count - this.capacity);
-    this.ring.skip(first);
-    for (let i = first; i < capture.count; i++) {
-      this.ring.push(
-        capture.atUs[i]!,
-        capture.connectionId[i]!,
-        capture.endpoint[i]!,
-        capture.direction[i]!,
-        capture.bytes[i]!,
-        capture.previews,
-        i * capture.previewBytes,
-        capture.previewLength[i]!,
-      );
-    }
+    this.ring.push(capture);
   }
 
   get dropped(): number {
@@ -43,18 +29,19 @@ export class CaptureStore {
 
   /** Oldest first. */
   entries(endpointIds: readonly string[]): CaptureEntry[] {
-    const columns = this.ring.columns();
-    const previews = Buffer.from(columns.previews.buffer, columns.previews.byteOffset, columns.previews.byteLength);
+    const ring = this.ring;
+    const previews = Buffer.from(ring.previews.buffer, ring.previews.byteOffset, ring.previews.byteLength);
     const entries: CaptureEntry[] = [];
-    for (let n = 0; n < columns.count; n++) {
-      const previewStart = n * columns.previewBytes;
+    for (let n = 0; n < ring.count; n++) {
+      const slot = ring.slotOf(n);
+      const previewStart = slot * ring.previewBytes;
       entries.push({
-        atUs: columns.atUs[n]!,
-        endpoint: endpointIds[columns.endpoint[n]!] ?? String(columns.endpoint[n]),
-        connection: columns.connectionId[n]!,
-        direction: columns.direction[n] === captureDirection.write ? 'write' : 'read',
-        bytes: columns.bytes[n]!,
-        previewHex: previews.subarray(previewStart, previewStart + columns.previewLength[n]!).toString('hex'),
+        atUs: ring.atUs[slot]!,
+        endpoint: endpointIds[ring.endpoint[slot]!] ?? String(ring.endpoint[slot]),
+        connection: ring.connectionId[slot]!,
+        direction: ring.direction[slot] === captureDirection.write ? 'write' : 'read',
+        bytes: ring.bytes[slot]!,
+        previewHex: previews.subarray(previewStart, previewStart + ring.previewLength[slot]!).toString('hex'),
       });
     }
     return entries;

@@ -2,8 +2,8 @@
 // events, counters and samples as the engine's Connection (src-main/native/src/connection.cc).
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket as TcpSocket } from 'node:net';
+import { captureDirection } from '../../../src-shared/capture-ring.js';
 import { tcpStates } from '../../../src-shared/result.js';
-import { captureDirection } from '../capture-columns.js';
 import type { LiveEvent, LiveSample } from '../../../src-shared/engine-protocol.js';
 import type { EndpointSpec } from '../../../src-shared/profile.js';
 import type { SocketOptions } from '../../../src-shared/socket-options.js';
@@ -142,7 +142,7 @@ export abstract class LibuvConnection implements WorkloadHost {
     counters.reads += 1;
     counters.bytesIn += data.length;
     this.bytesIn += data.length;
-    this.services.capture.push(this.nowUs(), this.id, this.endpoint.index, captureDirection.read, data.length, data);
+    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, captureDirection.read, data.length, data);
     this.workload.onData?.(this, data, from);
   }
 
@@ -150,7 +150,7 @@ export abstract class LibuvConnection implements WorkloadHost {
     this.endpoint.counters.bytesOut += bytes;
     this.bytesOut += bytes;
     // A gathered write previews its first part.
-    this.services.capture.push(this.nowUs(), this.id, this.endpoint.index, captureDirection.write, bytes, preview);
+    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, captureDirection.write, bytes, preview);
   }
 
   bytesIn = 0;

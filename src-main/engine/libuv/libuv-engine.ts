@@ -5,7 +5,7 @@ import type { LiveCapture, LiveEndpoint, LiveEvent, LiveSample } from '../../../
 import type { CommandBody, Profile } from '../../../src-shared/profile.js';
 import { EngineError } from '../engine-error.js';
 import { payloadBytes } from '../native-config.js';
-import { CaptureRing } from '../capture-columns.js';
+import { CaptureRing } from '../../../src-shared/capture-ring.js';
 import type { LibuvConnection } from './connection.js';
 import { LibuvEndpoint, libuvConnectionIdBase } from './endpoint.js';
 import type { LibuvServices } from './services.js';

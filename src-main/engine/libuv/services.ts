@@ -1,5 +1,5 @@
 import type { LiveEvent } from '../../../src-shared/engine-protocol.js';
-import type { CaptureRing } from '../capture-columns.js';
+import type { CaptureRing } from '../../../src-shared/capture-ring.js';
 import type { ForeignSocketSampler } from './socket-access.js';
 
 /** What libuv connections may use of their run: the clock, events, capture and kernel sampling. */

@@ -1,4 +1,4 @@
-import type { LiveCapture } from '../../src-shared/engine-protocol.js';
+import type { LiveCapture } from './engine-protocol.js';
 
 /** The direction column's values, as the engine writes them. */
 export const captureDirection = { read: 0, write: 1 } as const;
@@ -6,18 +6,20 @@ export const captureDirection = { read: 0, write: 1 } as const;
 /**
  * Reads and writes kept as parallel typed arrays, the columns a batch carries them in, in a ring
  * of fixed size: once it is full each record takes the place of the oldest, which counts as
- * overwritten. The run's capture (`capture-store.ts`) and the libuv engine's capture between two
- * batches are both one of these.
+ * overwritten. Memory is capacity × (21 + previewBytes) bytes whatever the run's length. The
+ * run's capture, the libuv engine's capture between two batches and the Stream view's capture
+ * are each one of these.
  */
 export class CaptureRing {
-  private readonly atUs: Float64Array;
-  private readonly connectionId: Uint32Array;
-  private readonly bytes: Uint32Array;
-  private readonly endpoint: Uint16Array;
-  private readonly direction: Uint8Array;
-  private readonly previewLength: Uint16Array;
-  private readonly previews: Uint8Array;
-  private written = 0;
+  readonly atUs: Float64Array;
+  readonly connectionId: Uint32Array;
+  readonly bytes: Uint32Array;
+  readonly endpoint: Uint16Array;
+  readonly direction: Uint8Array;
+  readonly previewLength: Uint16Array;
+  readonly previews: Uint8Array;
+  /** Records ever recorded since the ring was last drained, those overwritten included. */
+  protected written = 0;
 
   constructor(
     readonly capacity: number,
@@ -32,9 +34,19 @@ export class CaptureRing {
     this.previews = new Uint8Array(capacity * previewBytes);
   }
 
+  /** Records kept, at most capacity. */
+  get count(): number {
+    return Math.min(this.written, this.capacity);
+  }
+
   /** Records overwritten by newer ones since the ring was last drained. */
   get overwritten(): number {
     return Math.max(0, this.written - this.capacity);
+  }
+
+  /** The slot of the index-th oldest record kept. */
+  slotOf(index: number): number {
+    return (this.written - this.count + index) % this.capacity;
   }
 
   /**
@@ -42,7 +54,7 @@ export class CaptureRing {
    * at most `previewLength` bytes of it and no more than the ring's previewBytes. A ring of capacity
    * 0 keeps and counts nothing: capture is off.
    */
-  push(atUs: number, connectionId: number, endpoint: number, direction: number, bytes: number, preview: Uint8Array, previewFrom = 0, previewLength = preview.length - previewFrom): void {
+  record(atUs: number, connectionId: number, endpoint: number, direction: number, bytes: number, preview: Uint8Array, previewFrom = 0, previewLength = preview.length - previewFrom): void {
     if (this.capacity === 0) return;
     const slot = this.written % this.capacity;
     this.atUs[slot] = atUs;
@@ -56,15 +68,20 @@ export class CaptureRing {
     this.written += 1;
   }
 
-  /** Counts `records` as pushed and overwritten already, without writing them: the older part of more than the ring holds. */
-  skip(records: number): void {
-    this.written += records;
+  /** Appends a batch's records; of a batch larger than the ring only the newest are written, the others count as overwritten. */
+  push(capture: LiveCapture): void {
+    if (this.capacity === 0) return;
+    const first = Math.max(0, capture.count - this.capacity);
+    this.written += first;
+    for (let i = first; i < capture.count; i++) {
+      const previewLength = Math.min(capture.previewLength[i]!, capture.previewBytes);
+      this.record(capture.atUs[i]!, capture.connectionId[i]!, capture.endpoint[i]!, capture.direction[i]!, capture.bytes[i]!, capture.previews, i * capture.previewBytes, previewLength);
+    }
   }
 
   /** The records kept, oldest first, copied out as batch columns; `dropped` counts those overwritten. */
   columns(): LiveCapture {
-    const count = Math.min(this.written, this.capacity);
-    const first = this.written - count;
+    const count = this.count;
     const out: LiveCapture = {
       count,
       atUs: new Float64Array(count),
@@ -78,7 +95,7 @@ export class CaptureRing {
       dropped: this.overwritten,
     };
     for (let n = 0; n < count; n++) {
-      const slot = (first + n) % this.capacity;
+      const slot = this.slotOf(n);
       out.atUs[n] = this.atUs[slot]!;
       out.connectionId[n] = this.connectionId[slot]!;
       out.bytes[n] = this.bytes[slot]!;
@@ -97,36 +114,4 @@ export class CaptureRing {
     this.written = 0;
     return out;
   }
-}
-
-/** Two sets of capture columns as one, in the order given. */
-export function concatCapture(a: LiveCapture, b: LiveCapture): LiveCapture {
-  if (b.count === 0 && b.dropped === 0) return a;
-  if (a.count === 0 && a.dropped === 0 && a.previewBytes === b.previewBytes) return b;
-  const previewBytes = Math.max(a.previewBytes, b.previewBytes);
-  const count = a.count + b.count;
-  const joined = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(make: new (n: number) => T, x: T, y: T): T => {
-    const out = new make(count);
-    out.set(x, 0);
-    out.set(y, a.count);
-    return out;
-  };
-  const previews = new Uint8Array(count * previewBytes);
-  for (const [part, offset] of [[a, 0], [b, a.count]] as const) {
-    for (let i = 0; i < part.count; i++) {
-      previews.set(part.previews.subarray(i * part.previewBytes, i * part.previewBytes + part.previewLength[i]!), (offset + i) * previewBytes);
-    }
-  }
-  return {
-    count,
-    atUs: joined(Float64Array, a.atUs, b.atUs),
-    connectionId: joined(Uint32Array, a.connectionId, b.connectionId),
-    bytes: joined(Uint32Array, a.bytes, b.bytes),
-    endpoint: joined(Uint16Array, a.endpoint, b.endpoint),
-    direction: joined(Uint8Array, a.direction, b.direction),
-    previewLength: joined(Uint16Array, a.previewLength, b.previewLength),
-    previews,
-    previewBytes,
-    dropped: a.dropped + b.dropped,
-  };
 }

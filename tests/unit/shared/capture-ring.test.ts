@@ -1,7 +1,7 @@
-// The capture ring shared by the run's capture and the libuv engine's batches: newest records
-// kept, oldest first, the overwritten ones counted, previews cut to size.
+// The capture ring shared by the run's capture, the libuv engine's batches and the Stream view:
+// newest records kept, oldest first, the overwritten ones counted, previews cut to size.
 import { describe, expect, it } from 'vitest';
-import { captureDirection, CaptureRing } from '../../../src-main/engine/capture-columns.js';
+import { captureDirection, CaptureRing } from '../../../src-shared/capture-ring.js';
 import { CaptureStore } from '../../../src-main/engine/capture-store.js';
 
 const bytesOf = (text: string) => new TextEncoder().encode(text);
@@ -9,7 +9,7 @@ const bytesOf = (text: string) => new TextEncoder().encode(text);
 describe('the capture ring', () => {
   it('keeps the newest records oldest first, counts the overwritten ones and cuts previews to size', () => {
     const ring = new CaptureRing(3, 4);
-    for (let n = 0; n < 5; n++) ring.push(n * 10, 100 + n, n % 2, n % 2 === 0 ? captureDirection.read : captureDirection.write, 1000 + n, bytesOf(`abcdef${n}`), 1, n);
+    for (let n = 0; n < 5; n++) ring.record(n * 10, 100 + n, n % 2, n % 2 === 0 ? captureDirection.read : captureDirection.write, 1000 + n, bytesOf(`abcdef${n}`), 1, n);
     const columns = ring.drain();
     expect(columns.count).toBe(3);
     expect(columns.dropped).toBe(2);
@@ -27,7 +27,7 @@ describe('the capture ring', () => {
 
   it('keeps and counts nothing when capture is off', () => {
     const ring = new CaptureRing(0, 16);
-    ring.push(1, 1, 0, captureDirection.read, 10, bytesOf('x'));
+    ring.record(1, 1, 0, captureDirection.read, 10, bytesOf('x'));
     expect(ring.drain()).toMatchObject({ count: 0, dropped: 0, previewBytes: 16 });
   });
 });
@@ -35,7 +35,7 @@ describe('the capture ring', () => {
 describe('the run capture store', () => {
   it('keeps the newest of a batch larger than itself and adds what the engine lost to the dropped count', () => {
     const source = new CaptureRing(8, 2);
-    for (let n = 0; n < 6; n++) source.push(n, n, 1, captureDirection.write, n, Uint8Array.of(n, n + 1));
+    for (let n = 0; n < 6; n++) source.record(n, n, 1, captureDirection.write, n, Uint8Array.of(n, n + 1));
     const store = new CaptureStore(4, 1);
     store.add({ ...source.drain(), dropped: 7 });
     expect(store.dropped).toBe(2 + 7);
