@@ -209,8 +209,11 @@ describe.each(modelVariants.filter(({ model }) => model !== 'libuv'))('hostile f
       expect(after.at(-1)!.bytesIn).toBeGreaterThan(after[0]!.bytesIn);
     }
 
-    // Their latency was kept. A server held by the stalled peer would have delayed requests by
-    // up to stallTimeoutMs; the bounds are generous for a loaded machine and still far below that.
+    // Their latency was kept. A server held by the stalled peer for stallTimeoutMs would delay
+    // most requests of that second, by up to all of it: p50 and p99 by hundreds of milliseconds.
+    // A loaded two-core machine (load 7 while this was written) has lost the whole process for
+    // 100 ms at a time, which moves p99 of either run by as much; the bounds leave room for that
+    // and still fail a stall of a fifth of the timeout.
     const ms = (us: number) => (us / 1000).toFixed(2);
     const [alone, beside] = [baseline.latencyUs!, good.latencyUs!];
     console.log(
@@ -218,7 +221,7 @@ describe.each(modelVariants.filter(({ model }) => model !== 'libuv'))('hostile f
         `p99 ${ms(alone.p99)} -> ${ms(beside.p99)} ms; max ${ms(alone.max)} -> ${ms(beside.max)} ms (${beside.count} requests each run)`,
     );
     expect(beside.p50).toBeLessThan(alone.p50 + 20_000);
-    expect(beside.p99).toBeLessThan(alone.p99 + 80_000);
+    expect(beside.p99).toBeLessThan(alone.p99 + (stallTimeoutMs / 5) * 1000);
     expect(beside.max).toBeLessThan((stallTimeoutMs / 2) * 1000);
   });
 });
