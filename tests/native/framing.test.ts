@@ -209,11 +209,11 @@ describe.each(modelVariants.filter(({ model }) => model !== 'libuv'))('hostile f
       expect(after.at(-1)!.bytesIn).toBeGreaterThan(after[0]!.bytesIn);
     }
 
-    // Their latency was kept. A server held by the stalled peer for stallTimeoutMs would delay
-    // most requests of that second, by up to all of it: p50 and p99 by hundreds of milliseconds.
-    // A loaded two-core machine (load 7 while this was written) has lost the whole process for
-    // 100 ms at a time, which moves p99 of either run by as much; the bounds leave room for that
-    // and still fail a stall of a fifth of the timeout.
+    // Their latency was kept. A server held by the stalled peer for stallTimeoutMs would hold
+    // every good connection's 4 requests in flight for up to that long: a tenth of all requests
+    // late by most of a second, so p99 and max near stallTimeoutMs. A loaded two-core machine
+    // (load 7 while this was written) has held the process up for 100 ms at a time, which moves
+    // p99 of either run by as much; the bounds leave room for that and still fail such a stall.
     const ms = (us: number) => (us / 1000).toFixed(2);
     const [alone, beside] = [baseline.latencyUs!, good.latencyUs!];
     console.log(
