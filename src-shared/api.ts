@@ -66,8 +66,8 @@ export const apiCalls = {
   'endpoints.restartListener': { args: z.tuple([runIdSchema, z.string().min(1), socketOptionsSchema]), returns: z.null() },
   /** Asks the user for a result file with a native dialog and keeps it; null when cancelled. The agent has no dialog (ENOSYS). */
   'results.open': { args: z.tuple([]), returns: openedResultSchema.nullable() },
-  /** A result file a browser read and gzipped; the agent validates it and keeps it. */
-  'results.load': { args: z.tuple([resultUploadSchema]), returns: openedResultSchema },
+  /** One part of a result file a browser read and gzipped: null until the last part, then the result, validated and kept. */
+  'results.load': { args: z.tuple([resultUploadSchema]), returns: openedResultSchema.nullable() },
   /** Makes a report of a kept result; null when the user cancelled the save dialog. */
   'reports.export': { args: z.tuple([resultIdSchema, reportFormatSchema]), returns: reportDeliverySchema.nullable() },
 } as const;

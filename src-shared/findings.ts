@@ -197,9 +197,14 @@ function explainedByRestarts(endpoint: EndpointResult, error: EndpointResult['er
   return failed.length > 0 && failed.length >= (error.count ?? 1);
 }
 
+/** Keepalive's timeouts have their own finding, which says when; the error tally counts them as ETIMEDOUT too. */
+function explainedByKeepAlive(endpoint: EndpointResult, error: EndpointResult['errors'][number]): boolean {
+  return error.code === 'ETIMEDOUT' && keepAliveTimedOut(endpoint).length >= (error.count ?? 1);
+}
+
 function endpointErrors(endpoint: EndpointResult): Finding[] {
   return endpoint.errors
-    .filter((error) => error.code !== 'FD_SETSIZE' && !explainedByRestarts(endpoint, error))
+    .filter((error) => error.code !== 'FD_SETSIZE' && !explainedByRestarts(endpoint, error) && !explainedByKeepAlive(endpoint, error))
     .map((error) => {
       const count = error.count ?? 1;
       const meaning = errorMeanings[error.code];
@@ -714,9 +719,9 @@ function timedOutClose(connection: ConnectionResult): ConnectionEvent | undefine
   return connection.events.find((event) => event.type === 'closed' && event.code === 'ETIMEDOUT');
 }
 
-function keepAliveTimeouts(endpoint: EndpointResult): Finding[] {
-  const keepAlive = endpoint.appliedOptions?.keepAlive;
-  if (endpoint.transport !== 'tcp' || !keepAlive) return [];
+/** The connections of a TCP endpoint with keepalive that the kernel closed for want of an answer to its probes. */
+function keepAliveTimedOut(endpoint: EndpointResult): { connection: ConnectionResult; atMs: number; silentMs: number; probes: number }[] {
+  if (endpoint.transport !== 'tcp' || !endpoint.appliedOptions?.keepAlive) return [];
   const timedOut: { connection: ConnectionResult; atMs: number; silentMs: number; probes: number }[] = [];
   for (const connection of endpoint.connections) {
     const closed = timedOutClose(connection);
@@ -727,8 +732,14 @@ function keepAliveTimeouts(endpoint: EndpointResult): Finding[] {
     const probes = Math.max(0, ...connection.samples.map((sample) => sample.tcp?.probes ?? 0));
     timedOut.push({ connection, atMs: closed.atMs, silentMs: closed.atMs - lastTrafficMs(connection, closed.atMs), probes });
   }
+  return timedOut;
+}
+
+function keepAliveTimeouts(endpoint: EndpointResult): Finding[] {
+  const keepAlive = endpoint.appliedOptions?.keepAlive;
+  const timedOut = keepAliveTimedOut(endpoint);
   const first = timedOut[0];
-  if (!first) return [];
+  if (!keepAlive || !first) return [];
   const keepAliveS = keepAlive.idleS + keepAlive.intervalS * keepAlive.count;
   const figures: Finding['figures'] = {
     connections: timedOut.length,
@@ -747,7 +758,7 @@ function keepAliveTimeouts(endpoint: EndpointResult): Finding[] {
       'keepalive-timeout',
       endpoint,
       first.connection,
-      `Peer vanished: keepalive timed out after ${keepAliveS} s.`,
+      `Peer vanished: keepalive timed out after ${keepAliveS} s, at ${round1(first.atMs / 1000)} s into the run.`,
       `${which} heard nothing from its peer for ${round1(first.silentMs / 1000)} s and was closed by the kernel with ETIMEDOUT at ${figures.atMs} ms: ` +
         `after ${keepAlive.idleS} s of silence keepalive sent ${plural(keepAlive.count, 'probe')}, ${keepAlive.intervalS} s apart, and none was answered. ` +
         'The peer is gone without a FIN or a reset: powered off, unplugged, or behind a firewall that drops its packets.',

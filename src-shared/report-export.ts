@@ -21,10 +21,15 @@ export type ReportFormat = z.infer<typeof reportFormatSchema>;
 export const maxResultTextBytes = 128 * 1024 * 1024;
 
 /**
- * The largest gzip of a result a browser sends, in base64 characters: it travels in one WebSocket
- * frame, and the agent takes frames of at most 4 MiB.
+ * A browser sends a result gzipped, in parts of at most this many base64 characters: each part is
+ * one WebSocket frame, and the agent takes frames of at most 4 MiB. A multiple of 4, so every part
+ * decodes on its own.
  */
-export const maxResultGzipBase64Chars = 4 * 1024 * 1024 - 64 * 1024;
+export const resultUploadPartChars = 3 * 1024 * 1024;
+
+/** The largest gzipped result a browser sends, in base64 characters (48 MiB of gzip). */
+export const maxResultUploadChars = 64 * 1024 * 1024;
+export const maxResultUploadParts = Math.ceil(maxResultUploadChars / resultUploadPartChars);
 
 /** A result kept by the service; `result` is validated by whoever receives it. */
 export const openedResultSchema = z.strictObject({
@@ -40,15 +45,23 @@ export interface OpenedResult {
   result: RunResult;
 }
 
-/** A result file as a browser sends it to the agent: its name and its text, gzipped, in base64. */
-export const resultUploadSchema = z.strictObject({
-  name: z.string().min(1).max(255),
-  gzipBase64: z
-    .string()
-    .min(1)
-    .max(maxResultGzipBase64Chars, `a gzipped result of at most ${maxResultGzipBase64Chars} base64 characters fits in one message to the agent`)
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64'),
-});
+/**
+ * One part of a result file as a browser sends it to the agent: the file's gzip, in base64, cut
+ * into `parts` pieces sent in order under one `uploadId`. The service answers null until the last.
+ */
+export const resultUploadSchema = z
+  .strictObject({
+    name: z.string().min(1).max(255),
+    uploadId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'an upload id is 8 to 64 letters, digits, "_" or "-"'),
+    part: z.int().min(0),
+    parts: z.int().min(1).max(maxResultUploadParts, `a gzipped result is at most ${maxResultUploadParts} parts (${maxResultUploadChars / (1024 * 1024)} MiB of base64)`),
+    gzipBase64: z
+      .string()
+      .min(4)
+      .max(resultUploadPartChars, `a part is at most ${resultUploadPartChars} base64 characters, one message to the agent`)
+      .regex(/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$/, 'base64 in whole groups of 4 characters'),
+  })
+  .refine((upload) => upload.part < upload.parts, { path: ['part'], message: 'the part number is past the last part' });
 export type ResultUpload = z.infer<typeof resultUploadSchema>;
 
 /** One file of a report to download. */

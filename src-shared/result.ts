@@ -102,6 +102,11 @@ export const endpointCountersSchema = z.strictObject({
 });
 export type EndpointCounters = z.infer<typeof endpointCountersSchema>;
 
+/** The counters of an endpoint that has done nothing yet: every one zero, protocolViolations included. */
+export function zeroCounters(): EndpointCounters {
+  return Object.fromEntries(Object.keys(endpointCountersSchema.shape).map((name) => [name, 0])) as EndpointCounters;
+}
+
 export const modelCountersSchema = z.strictObject({
   backend: z.string().nullable().describe('overlapped and completion-port: the backend that ran (io_uring or epoll)'),
   backendNote: z.string().nullable().describe('why "auto" did not run io_uring'),

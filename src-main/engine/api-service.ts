@@ -12,6 +12,7 @@ import { downloadOutlet, unpackResultUpload, type ReportOutlet } from './report-
 import { reportFilesOf } from './report/report-files.js';
 import { parseResultText } from './report/result-file.js';
 import { ResultShelf } from './result-shelf.js';
+import { ResultUploads } from './result-uploads.js';
 
 export type ApiEventPayload<N extends ApiEventName = ApiEventName> = z.output<(typeof apiEvents)[N]>;
 export type ApiEventListener = <N extends ApiEventName>(name: N, payload: ApiEventPayload<N>) => void;
@@ -63,6 +64,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
   let restarting: Promise<EngineStatus> | null = null;
   let closed = false;
   const shelf = new ResultShelf();
+  const uploads = new ResultUploads();
   const reports = options.reports ?? downloadOutlet;
 
   const emit: ApiEventListener = (name, payload) => {
@@ -195,7 +197,10 @@ export function createApiService(options: ApiServiceOptions): ApiService {
       const file = await reports.chooseResultFile();
       return file === null ? null : keepOpened(file.name, file.text);
     },
-    'results.load': async (upload) => keepOpened(upload.name, await unpackResultUpload(upload)),
+    'results.load': async (upload) => {
+      const packed = uploads.add(upload);
+      return packed === null ? null : keepOpened(upload.name, await unpackResultUpload(upload.name, packed));
+    },
     'reports.export': async (resultId, format) => {
       const result = shelf.get(resultId);
       return reports.deliver(result, format, reportFilesOf(result, format));

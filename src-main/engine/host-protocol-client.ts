@@ -68,6 +68,12 @@ export class RemoteRun {
 }
 
 /**
+ * Runs started by every client of this process. Run ids name results on the API's shelf, so a
+ * client that replaces a restarted host must not hand out "run-1" again.
+ */
+let runsStarted = 0;
+
+/**
  * Requests, replies and their bookkeeping. `ready` resolves with the host's pid on its 'ready'
  * reply and rejects with EHOSTDOWN if the host exits first. After an exit every pending run and
  * command fails with EHOSTDOWN, later requests fail at once, and onExit listeners hear the
@@ -81,7 +87,6 @@ export class HostProtocolClient {
   private readonly commands = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
   private readonly exitListeners: ((description: string) => void)[] = [];
   private nextRequestId = 0;
-  private nextRunId = 0;
   private exitDescription: string | null = null;
   private settleReady!: (pid: number | Error) => void;
 
@@ -104,7 +109,7 @@ export class HostProtocolClient {
   /** Starts a run; resolves once the servers are bound, rejects if the run cannot start. */
   async start(profile: unknown, options: RemoteRunOptions = {}): Promise<RemoteRun> {
     if (this.exitDescription !== null) throw new EngineError('EHOSTDOWN', this.exitDescription);
-    const runId = `run-${++this.nextRunId}`;
+    const runId = `run-${++runsStarted}`;
     const run = new RemoteRun(this, runId, options);
     await new Promise<void>((resolve, reject) => {
       this.runs.set(runId, { run, started: (error) => (error ? reject(error) : resolve()) });

@@ -1,6 +1,6 @@
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { maxResultTextBytes, resultBaseName, type ReportDelivery, type ReportFormat, type ResultUpload } from '../../src-shared/report-export.js';
+import { maxResultTextBytes, resultBaseName, type ReportDelivery, type ReportFormat } from '../../src-shared/report-export.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { ApiCallError } from './api-error.js';
 import type { ReportFile } from './report/report-files.js';
@@ -36,16 +36,15 @@ export const downloadOutlet: ReportOutlet = {
 };
 
 /** The text of a result a browser sent gzipped; EFBIG past maxResultTextBytes, EINVAL when it is not gzip. */
-export async function unpackResultUpload(upload: ResultUpload): Promise<string> {
-  const packed = Buffer.from(upload.gzipBase64, 'base64');
+export async function unpackResultUpload(name: string, packed: Buffer): Promise<string> {
   let text: Buffer;
   try {
     text = await gunzipAsync(packed, { maxOutputLength: maxResultTextBytes });
   } catch (error) {
     if (error instanceof RangeError || (error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new ApiCallError({ code: 'EFBIG', message: `the result ${upload.name} is larger than ${maxResultTextBytes / (1024 * 1024)} MiB` });
+      throw new ApiCallError({ code: 'EFBIG', message: `the result ${name} is larger than ${maxResultTextBytes / (1024 * 1024)} MiB` });
     }
-    throw new ApiCallError({ code: 'EINVAL', message: `the result ${upload.name} did not arrive as gzip: ${(error as Error).message}`, problems: [{ path: 'args[0].gzipBase64', message: 'not gzip' }] });
+    throw new ApiCallError({ code: 'EINVAL', message: `the result ${name} did not arrive as gzip: ${(error as Error).message}`, problems: [{ path: 'args[0].gzipBase64', message: 'not gzip' }] });
   }
   return text.toString('utf8');
 }

@@ -1,9 +1,8 @@
 // One run's engine as Run sees it: the native engine for native endpoints and the libuv engine
 // for libuv ones, merged into one stream of batches in the profile's endpoint order.
-import type { CommandTarget, LiveBatch, LiveEndpoint } from '../../src-shared/engine-protocol.js';
+import type { CommandTarget, LiveBatch, LiveCapture, LiveEndpoint } from '../../src-shared/engine-protocol.js';
 import type { CommandBody, Profile } from '../../src-shared/profile.js';
 import { EngineError } from './engine-error.js';
-import { concatCapture } from './libuv/capture-columns.js';
 import { LibuvEngine, type LibuvBatchPart } from './libuv/libuv-engine.js';
 import { commandBody, receivesPattern, resolveHost, toNativeConfig } from './native-config.js';
 import { loadNativeAddon, type NativeEngine } from './native-engine.js';
@@ -184,7 +183,7 @@ class MixedRunEngine implements RunEngine {
   }
 }
 
-function emptyCapture(previewBytes: number): LiveBatch['capture'] {
+function emptyCapture(previewBytes: number): LiveCapture {
   return {
     count: 0,
     atUs: new Float64Array(0),
@@ -196,5 +195,37 @@ function emptyCapture(previewBytes: number): LiveBatch['capture'] {
     previews: new Uint8Array(0),
     previewBytes,
     dropped: 0,
+  };
+}
+
+/** Two sets of capture columns as one, in the order given. */
+export function concatCapture(a: LiveCapture, b: LiveCapture): LiveCapture {
+  if (b.count === 0 && b.dropped === 0) return a;
+  if (a.count === 0 && a.dropped === 0 && a.previewBytes === b.previewBytes) return b;
+  const previewBytes = Math.max(a.previewBytes, b.previewBytes);
+  const count = a.count + b.count;
+  const joined = <T extends Float64Array | Uint32Array | Uint16Array | Uint8Array>(make: new (n: number) => T, x: T, y: T): T => {
+    const out = new make(count);
+    out.set(x, 0);
+    out.set(y, a.count);
+    return out;
+  };
+  const previews = new Uint8Array(count * previewBytes);
+  for (const [part, offset] of [[a, 0], [b, a.count]] as const) {
+    for (let i = 0; i < part.count; i++) {
+      previews.set(part.previews.subarray(i * part.previewBytes, i * part.previewBytes + part.previewLength[i]!), (offset + i) * previewBytes);
+    }
+  }
+  return {
+    count,
+    atUs: joined(Float64Array, a.atUs, b.atUs),
+    connectionId: joined(Uint32Array, a.connectionId, b.connectionId),
+    bytes: joined(Uint32Array, a.bytes, b.bytes),
+    endpoint: joined(Uint16Array, a.endpoint, b.endpoint),
+    direction: joined(Uint8Array, a.direction, b.direction),
+    previewLength: joined(Uint16Array, a.previewLength, b.previewLength),
+    previews,
+    previewBytes,
+    dropped: a.dropped + b.dropped,
   };
 }

@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { agentServerMessageSchema, agentTokenCookie, decodeBatch, type AgentServerMessage, type WireBatch } from '../../src-shared/agent-protocol.js';
 import { liveBatchSchema, type LiveBatch } from '../../src-shared/engine-protocol.js';
 import type { RunResult } from '../../src-shared/result.js';
-import { reportDeliverySchema } from '../../src-shared/report-export.js';
+import { reportDeliverySchema, resultUploadPartChars } from '../../src-shared/report-export.js';
 import { startAgent, type AgentHandle } from '../../src-main/agent/agent.js';
 import { toPcapng } from '../../src-main/engine/report/pcapng.js';
 import { profileOf } from '../helpers/profiles.js';
@@ -237,9 +237,22 @@ describe('the agent over its WebSocket', () => {
     expect(Buffer.from(delivery.files[0]!.base64, 'base64').equals(toPcapng(result))).toBe(true);
 
     const broken = gzipSync(JSON.stringify({ ...result, elapsedMs: 'long' })).toString('base64');
-    const reply = await client.call('results.load', { name: 'broken.json', gzipBase64: broken });
+    const reply = await client.call('results.load', { name: 'broken.json', uploadId: 'broken-result', part: 0, parts: 1, gzipBase64: broken });
     expect(reply).toMatchObject({ ok: false, error: { code: 'EINVAL', message: expect.stringContaining('broken.json'), problems: [{ path: 'elapsedMs' }] } });
     expect(await client.call('results.open')).toMatchObject({ ok: false, error: { code: 'ENOSYS' } });
+
+    // A part of the largest size fits one frame of the agent's: a result in parts comes back whole.
+    // A second gzip member, stored uncompressed, adds megabytes of trailing spaces to the JSON.
+    const gzip = Buffer.concat([gzipSync(JSON.stringify(result)), gzipSync(Buffer.alloc(resultUploadPartChars, 0x20), { level: 0 })]);
+    const base64 = gzip.toString('base64');
+    const parts = Math.ceil(base64.length / resultUploadPartChars);
+    expect(parts).toBeGreaterThan(1);
+    for (let part = 0; part < parts; part++) {
+      const gzipBase64 = base64.slice(part * resultUploadPartChars, (part + 1) * resultUploadPartChars);
+      const answer = await client.value('results.load', { name: 'parts.json', uploadId: 'large-result', part, parts, gzipBase64 });
+      if (part < parts - 1) expect(answer).toBeNull();
+      else expect(answer).toMatchObject({ name: 'parts.json', result: { startedAt: result.startedAt } });
+    }
     client.close();
   });
 
@@ -308,14 +321,23 @@ describe('the agent over its WebSocket', () => {
     client.close();
   });
 
-  it('reports the engine host and restarts it', async () => {
+  it('reports the engine host and restarts it, keeping run ids unique across hosts', async () => {
     const client = await ApiClient.open();
+    const finishedRun = async () => {
+      const { runId } = (await client.value('runs.start', echoProfile(200))) as { runId: string };
+      await client.until(() => client.events.find((event) => event.name === 'runs.finished' && (event.payload as { runId: string }).runId === runId));
+      return runId;
+    };
     expect(await client.value('engine.status')).toMatchObject({ state: 'running' });
+    const before = await finishedRun();
     expect(await client.value('engine.restart')).toMatchObject({ state: 'running' });
     const states = client.events.filter((event) => event.name === 'engine.status').map((event) => (event.payload as { state: string }).state);
     expect(states).toEqual(['restarting', 'running']);
-    const { runId } = (await client.value('runs.start', echoProfile(200))) as { runId: string };
-    await client.until(() => client.events.find((event) => event.name === 'runs.finished' && (event.payload as { runId: string }).runId === runId));
+    const after = await finishedRun();
+    expect(after).not.toBe(before);
+    // Each host's result stays on the shelf under its own id.
+    const html = async (runId: string) => reportDeliverySchema.parse(await client.value('reports.export', runId, 'html'));
+    expect(await html(before)).not.toEqual(await html(after));
     client.close();
   });
 });

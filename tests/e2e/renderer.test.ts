@@ -1,5 +1,6 @@
 // The renderer in Chromium against a real agent and a real engine on loopback: a scenario built
-// through the UI, live controls, the state timeline, the payload inspector, and the token check.
+// through the UI, live controls, the state timeline, the payload inspector and its layout panel,
+// and the token check.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
@@ -185,6 +186,37 @@ describe('renderer against a real agent and engine', () => {
     const hex = await page.textContent('[data-testid="inspector-hex"]');
     expect(hex).toContain('48 c5 55 b1 20 00 73 00'); // 안 = U+C548, 녕 = U+B155, little-endian
     await page.screenshot({ path: screenshotPath('stream-inspector'), fullPage: false });
+    await stopRun();
+  }, 120_000);
+
+  it('decodes a real framed request\'s header with the layout panel\'s frame-header preset', async () => {
+    await newScenario(20_000);
+    await page.click('[data-action="add-server"]');
+    await page.locator('[data-endpoint="server"] select[aria-label="workload kind"]').selectOption('framed-echo');
+    await page.click('[data-action="add-client"]');
+    const client = page.locator('[data-endpoint="client"]');
+    await client.locator('select[aria-label="workload kind"]').selectOption('request-response');
+    await client.locator('[data-param="requestsPerSecond"] input').fill('20');
+    await expect.poll(() => page.textContent('[data-testid="validity"]')).toBe('Ready to run.');
+    await startRun();
+
+    await selectConnectionOf('client');
+    await page.click('[data-tab="stream"]');
+    const write = page.locator('tr[data-direction="write"]').first();
+    await write.waitFor({ timeout: 10_000 });
+    await write.click();
+    await page.click('[data-action="layout-frame-header"]');
+    // One request per write (one in flight): the default 32-byte payload after a 4-byte header,
+    // whose little-endian size counts the header.
+    const values = page.locator('[data-testid="layout-value"]');
+    await expect.poll(() => values.allTextContents()).toHaveLength(2);
+    const [size, id] = (await values.allTextContents()).map((text) => Number(text.trim()));
+    console.log(`framed request header decoded in the page: size ${size}, id ${id}`);
+    expect(size).toBe(36);
+    expect(Number.isInteger(id)).toBe(true);
+    await page.hover('tr[data-field="/size"]');
+    await expect.poll(() => page.locator('[data-testid="inspector-hex"] span.mark-field').count()).toBe(2);
+    await page.screenshot({ path: screenshotPath('stream-layout'), fullPage: false });
     await stopRun();
   }, 120_000);
 

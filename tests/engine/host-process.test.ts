@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHostClient } from '../../src-main/engine/host-client.js';
 import type { LiveBatch } from '../../src-shared/engine-protocol.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { echoPairOf, endpointOf, profileOf } from '../helpers/profiles.js';
 
 let host: EngineHostClient;
 
@@ -14,14 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => host?.close());
 
-const echoProfile = (durationMs: number) =>
-  profileOf(
-    [
-      { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
-      { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'server' }, options: { noDelay: true }, workload: { kind: 'ping-pong' } },
-    ],
-    { durationMs },
-  );
+const echoProfile = (durationMs: number) => profileOf(echoPairOf({ model: 'epoll' }), { durationMs });
 
 describe('the engine host process', () => {
   it('runs a profile, streams batches with typed capture columns, and returns a valid result', async () => {

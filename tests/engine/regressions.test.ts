@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { runProfile } from '../../src-main/engine/run.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { echoPairOf, endpointOf, profileOf } from '../helpers/profiles.js';
 import { modelVariants } from '../helpers/model-variants.js';
 
 const run = promisify(execFile);
@@ -24,23 +24,7 @@ describe.each(modelVariants)('the $name model', ({ fields: modelFields }) => {
   });
 
   it('keeps a paced sender on its schedule', async () => {
-    const result = await runProfile(
-      profileOf(
-        [
-          { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
-          {
-            id: 'client',
-            role: 'client',
-            transport: 'tcp',
-            ...modelFields,
-            connect: { endpoint: 'server' },
-            options: { noDelay: true },
-            workload: { kind: 'ping-pong', messageBytes: 64, messagesPerSecond: 500 },
-          },
-        ],
-        { durationMs: 2000 },
-      ),
-    );
+    const result = await runProfile(profileOf(echoPairOf(modelFields, { messageBytes: 64, messagesPerSecond: 500 }), { durationMs: 2000 }));
     // 500 a second for two seconds, less the connection's start.
     expect(endpointOf(result, 'client').counters.messages).toBeGreaterThan(900);
     expect(endpointOf(result, 'client').counters.messages).toBeLessThan(1010);

@@ -7,6 +7,7 @@ import {
   type RunResult,
   resultSchema,
   resultSchemaId,
+  zeroCounters,
 } from '../../src-shared/result.js';
 import { profileOf } from './profiles.js';
 
@@ -17,28 +18,7 @@ export function connectionOf(fields: Partial<ConnectionResult> & Pick<Connection
 
 /** Endpoint counters, zero but for what is given (one thread). */
 export function countersOf(over: Partial<EndpointCounters> = {}): EndpointCounters {
-  return {
-    threads: 1,
-    connectionsOpen: 0,
-    connectionsTotal: 0,
-    accepts: 0,
-    connectionsRefused: 0,
-    reads: 0,
-    writes: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    bytesPerRead: 0,
-    bytesPerWrite: 0,
-    wakeups: 0,
-    wouldBlock: 0,
-    messages: 0,
-    messagesLost: 0,
-    verifyErrors: 0,
-    datagramsOutOfOrder: 0,
-    datagramsMissing: 0,
-    errors: 0,
-    ...over,
-  };
+  return { ...zeroCounters(), threads: 1, ...over };
 }
 
 /** An endpoint of a hand-made result, with zero counters. */

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IoModel } from '../../src-shared/profile.js';
 import { runProfile } from '../../src-main/engine/run.js';
-import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
+import { echoPairOf, endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 import { modelVariants } from '../helpers/model-variants.js';
 
 /** Cases that cannot apply to a model, and why. They show as skipped, with the reason in their name. */
@@ -30,21 +30,7 @@ const bulkDurationMs = (model: IoModel) => (model === 'libuv' ? 4000 : 1000);
 describe.each(modelVariants)('the $name model', ({ model, fields: modelFields }) => {
   const it = caseFor(model);
   it('echoes ping-pong messages back intact', async () => {
-    const result = await runProfile(
-      profileOf([
-        { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'echo' } },
-        {
-          id: 'client',
-          role: 'client',
-          transport: 'tcp',
-          ...modelFields,
-          connect: { endpoint: 'server' },
-          connections: 4,
-          options: { noDelay: true },
-          workload: { kind: 'ping-pong', messageBytes: 3000 },
-        },
-      ]),
-    );
+    const result = await runProfile(profileOf(echoPairOf(modelFields, { connections: 4, messageBytes: 3000 })));
     const client = endpointOf(result, 'client');
     expect(client.counters.messages).toBeGreaterThan(100);
     expect(client.counters.verifyErrors).toBe(0);

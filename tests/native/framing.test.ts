@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ioModels, profileSchema } from '../../src-shared/profile.js';
 import { Run, runProfile } from '../../src-main/engine/run.js';
 import { loadNativeAddon } from '../../src-main/engine/native-engine.js';
+import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 
 /** A frame in the default format: u16 little-endian size including the 4-byte header, u16 id. */
@@ -44,8 +45,8 @@ function receive(socket: net.Socket, bytes: number): Promise<Buffer> {
 
 // The framed workloads run in the engine's C++ models; a libuv endpoint refuses them at validation
 // (tests/engine/libuv.test.ts checks that refusal).
-describe.skip('framing on the libuv model (not for libuv: the framed workloads run in the engine\'s own models only)', () => {
-  it('reassembles frames written one byte at a time', () => {});
+describe('framing on the libuv model', () => {
+  it.skip("every case (not for libuv: the framed workloads run in the engine's own models only)");
 });
 
 describe.each(ioModels.filter((model) => model !== 'libuv'))('framing on the %s model', (model) => {
@@ -105,80 +106,123 @@ describe.each(ioModels.filter((model) => model !== 'libuv'))('framing on the %s 
   });
 });
 
-describe.each(ioModels.filter((model) => model !== 'libuv'))('hostile framed input on the %s model', (model) => {
-  it('closes only the offending connections, each with its rule and header, while good ones keep their rate', async () => {
-    const stallTimeoutMs = 300;
-    const frame = { stallTimeoutMs };
-    const violations = ['size-below-header', 'size-above-maximum', 'stalled-mid-frame'] as const;
-    const result = await runProfile(
-      profileOf(
-        [
-          { id: 'server', role: 'server', transport: 'tcp', model, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo', frame } },
-          {
-            id: 'good',
-            role: 'client',
-            transport: 'tcp',
-            model,
-            connect: { endpoint: 'server' },
-            connections: 20,
-            options: { noDelay: true },
-            workload: { kind: 'request-response', frame, requestsPerSecond: 100, maxInFlight: 4 },
-          },
-          ...violations.map((violation) => ({
-            id: violation,
-            role: 'client' as const,
-            transport: 'tcp' as const,
-            model,
-            connect: { endpoint: 'server' },
-            workload: { kind: 'malformed' as const, frame, violation, goodFramesBefore: 2 },
-          })),
-        ],
-        { durationMs: 1500, limits: { seriesConnections: 64, maxSamplesPerConnection: 6000, maxEventsPerConnection: 1000 } },
-      ),
-    );
+// The stalled peer holds its half frame open for this long: a server that waited on it instead of
+// serving the others would hold every good request back about as long, far past the bounds below.
+const stallTimeoutMs = 1000;
+const goodConnections = 100;
+// 25 requests a second for 1.6 s: every good connection is still sending when the stall times out.
+const goodRequestsPerSecond = 25;
+const goodRequestsEach = 40;
+const goodPayloadBytes = 32;
+const hostileRunMs = 2400;
+const violations = ['size-below-header', 'size-above-maximum', 'stalled-mid-frame'] as const;
+const offendersPerViolation = 2;
+
+/** The framed server, its 100 paced request-response clients and, if asked, two offenders per framing rule. */
+function hostileProfile(fields: ModelVariant['fields'], withOffenders: boolean) {
+  const frame = { stallTimeoutMs };
+  const client = { role: 'client' as const, transport: 'tcp' as const, ...fields, connect: { endpoint: 'server' }, options: { noDelay: true } };
+  return profileOf(
+    [
+      { id: 'server', role: 'server', transport: 'tcp', ...fields, listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'framed-echo', frame } },
+      {
+        ...client,
+        id: 'good',
+        connections: goodConnections,
+        workload: {
+          kind: 'request-response',
+          frame,
+          payload: { distribution: 'fixed', bytes: goodPayloadBytes },
+          requestsPerSecond: goodRequestsPerSecond,
+          maxInFlight: 4,
+          totalRequests: goodRequestsEach,
+        },
+      },
+      ...(withOffenders
+        ? violations.map((violation) => ({ ...client, id: violation, connections: offendersPerViolation, workload: { kind: 'malformed' as const, frame, violation, goodFramesBefore: 2 } }))
+        : []),
+    ],
+    // Every connection keeps a series, so each good one's bytes are known at the end.
+    { durationMs: hostileRunMs, limits: { seriesConnections: 128, maxSamplesPerConnection: 6000, maxEventsPerConnection: 1000 } },
+  );
+}
+
+describe.each(modelVariants.filter(({ model }) => model !== 'libuv'))('hostile framed input on the $name model', ({ name, fields }) => {
+  it('closes only the offending connections, each with its rule and header, while 100 good ones keep their latency', async () => {
+    // The same good clients alone first: what their latency is on this machine, at this moment.
+    const baseline = endpointOf(await runProfile(hostileProfile(fields, false)), 'good');
+    const result = await runProfile(hostileProfile(fields, true));
     const server = endpointOf(result, 'server');
-    expect(server.counters.protocolViolations).toBe(3);
+    const offenders = violations.length * offendersPerViolation;
+    expect(server.counters.protocolViolations).toBe(offenders);
 
     const reported = server.connections.flatMap((connection) =>
       connection.events.filter((event) => event.type === 'protocol-violation').map((event) => ({ connection, event })),
     );
-    expect(reported.map(({ event }) => event.rule).sort()).toEqual([...violations].sort());
-    const byRule = new Map(reported.map((entry) => [entry.event.rule, entry]));
+    expect(reported.map(({ event }) => event.rule).sort()).toEqual(violations.flatMap((violation) => Array<string>(offendersPerViolation).fill(violation)).sort());
     // Each header as sent: after two good frames (ids 0 and 1) the bad one carries id 2.
-    expect(byRule.get('size-below-header')?.event.header).toBe('03 00 02 00');
-    expect(byRule.get('size-above-maximum')?.event.header).toBe('01 10 02 00');
-    expect(byRule.get('stalled-mid-frame')?.event.header).toBe('24 00 02 00');
-    expect(byRule.get('size-above-maximum')?.event.message).toContain('4097');
+    const headers: Record<(typeof violations)[number], string> = {
+      'size-below-header': '03 00 02 00',
+      'size-above-maximum': '01 10 02 00',
+      'stalled-mid-frame': '24 00 02 00',
+    };
     for (const { connection, event } of reported) {
+      expect(event.header).toBe(headers[event.rule as (typeof violations)[number]]);
       expect(event.code).toBe('EPROTO');
       const closed = connection.events.find((candidate) => candidate.type === 'closed');
       expect(closed).toMatchObject({ code: 'EPROTO', message: `protocol violation: ${event.rule}` });
     }
+    for (const { event } of reported.filter(({ event }) => event.rule === 'size-above-maximum')) expect(event.message).toContain('4097');
     // The stall timeout fired once the frame had waited that long, and not before.
-    const stalled = byRule.get('stalled-mid-frame')!;
-    const openedAtMs = stalled.connection.events.find((event) => event.type === 'open')!.atMs;
-    expect(stalled.event.atMs - openedAtMs).toBeGreaterThanOrEqual(stallTimeoutMs);
-    expect(stalled.event.message).toContain(`within ${stallTimeoutMs} ms`);
+    const stalls = reported.filter(({ event }) => event.rule === 'stalled-mid-frame');
+    for (const { connection, event } of stalls) {
+      const openedAtMs = connection.events.find((candidate) => candidate.type === 'open')!.atMs;
+      expect(event.atMs - openedAtMs).toBeGreaterThanOrEqual(stallTimeoutMs);
+      expect(event.message).toContain(`within ${stallTimeoutMs} ms`);
+    }
+    // The good frames before each bad one were answered (the stalled clients got both back).
+    expect(endpointOf(result, 'stalled-mid-frame').counters.messages).toBe(2 * offendersPerViolation);
 
-    // The good frames before each bad one were answered (the stalled client got both back).
-    expect(endpointOf(result, 'stalled-mid-frame').counters.messages).toBe(2);
-
-    // Only the three offenders were closed; every good connection kept going at its pace.
+    // Only the offenders were closed for it.
     const closedForViolation = server.connections.filter((connection) => connection.events.some((event) => event.type === 'closed' && event.code === 'EPROTO'));
-    expect(closedForViolation).toHaveLength(3);
+    expect(closedForViolation).toHaveLength(offenders);
+
+    // Every good connection stayed open, and every one of its requests was answered, intact.
     const good = endpointOf(result, 'good');
-    expect(good.counters.connectionsTotal).toBe(20);
-    expect(good.connections.every((connection) => !connection.events.some((event) => event.type === 'closed' && event.code))).toBe(true);
-    expect(good.counters.verifyErrors).toBe(0);
-    // 20 connections at 100 requests/s for 1.5 s offer 3000; a loaded machine may fall behind,
-    // but a stalled server would answer almost none.
-    expect(good.counters.messages).toBeGreaterThan(1000);
-    // And answers kept coming to every good connection after the stall had been dealt with.
+    for (const endpoint of [baseline, good]) {
+      expect(endpoint.counters.connectionsTotal).toBe(goodConnections);
+      expect(endpoint.connections).toHaveLength(goodConnections);
+      for (const connection of endpoint.connections) {
+        expect(connection.events.filter((event) => event.type === 'closed' && event.code)).toEqual([]);
+        expect(connection.bytesIn).toBe(goodRequestsEach * (4 + goodPayloadBytes));
+      }
+      expect(endpoint.counters.messages).toBe(goodConnections * goodRequestsEach);
+      expect(endpoint.counters.messagesLost).toBe(0);
+      expect(endpoint.counters.verifyErrors).toBe(0);
+      expect(endpoint.latencyUs?.count).toBe(goodConnections * goodRequestsEach);
+    }
+    // And answers kept coming to every good connection after the stalls had been dealt with.
+    const lastStallAtMs = Math.max(...stalls.map(({ event }) => event.atMs));
     for (const connection of good.connections) {
-      const after = connection.samples.filter((sample) => sample.atMs > stalled.event.atMs);
+      const after = connection.samples.filter((sample) => sample.atMs > lastStallAtMs);
       expect(after.length).toBeGreaterThan(1);
       expect(after.at(-1)!.bytesIn).toBeGreaterThan(after[0]!.bytesIn);
     }
+
+    // Their latency was kept. A server held by the stalled peer for stallTimeoutMs would hold
+    // every good connection's 4 requests in flight for up to that long: a tenth of all requests
+    // late by most of a second, so p99 and max near stallTimeoutMs. A loaded two-core machine
+    // (load 7 while this was written) has held the process up for 100 ms at a time, which moves
+    // p99 of either run by as much; the bounds leave room for that and still fail such a stall.
+    const ms = (us: number) => (us / 1000).toFixed(2);
+    const [alone, beside] = [baseline.latencyUs!, good.latencyUs!];
+    console.log(
+      `hostile framed input, ${name}: good p50 ${ms(alone.p50)} ms alone, ${ms(beside.p50)} ms beside ${offenders} offenders; ` +
+        `p99 ${ms(alone.p99)} -> ${ms(beside.p99)} ms; max ${ms(alone.max)} -> ${ms(beside.max)} ms (${beside.count} requests each run)`,
+    );
+    expect(beside.p50).toBeLessThan(alone.p50 + 20_000);
+    expect(beside.p99).toBeLessThan(alone.p99 + (stallTimeoutMs / 5) * 1000);
+    expect(beside.max).toBeLessThan((stallTimeoutMs / 2) * 1000);
   });
 });
 

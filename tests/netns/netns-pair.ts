@@ -102,14 +102,16 @@ export class NetnsPair {
    * FIN, no reset, nothing answers. Undone by restoreTraffic.
    */
   async dropAllTraffic(side: Side): Promise<void> {
-    const namespace = this.namespaces[side];
-    await inNamespace(namespace, 'nft', ['add', 'table', 'inet', dropTable]);
+    // One nft call, one transaction: both directions stop at the same instant, and a test that
+    // times from the drop waits for one process, not five.
+    const commands = [`add table inet ${dropTable}`];
     for (const hook of ['input', 'output']) {
-      await inNamespace(namespace, 'nft', ['add', 'chain', 'inet', dropTable, hook, `{ type filter hook ${hook} priority 0; policy accept; }`]);
+      commands.push(`add chain inet ${dropTable} ${hook} { type filter hook ${hook} priority 0; policy accept; }`);
       // Only the link to the other side; the namespace's own loopback is no part of the scenario.
       const direction = hook === 'input' ? 'iifname' : 'oifname';
-      await inNamespace(namespace, 'nft', ['add', 'rule', 'inet', dropTable, hook, direction, this.interfaces[side], 'counter', 'drop']);
+      commands.push(`add rule inet ${dropTable} ${hook} ${direction} "${this.interfaces[side]}" counter drop`);
     }
+    await inNamespace(this.namespaces[side], 'nft', [commands.join('; ')]);
   }
 
   async restoreTraffic(side: Side): Promise<void> {

@@ -3,10 +3,9 @@
 // its own, while the receiver gets about the link's rate.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionSample, RunResult } from '../../src-shared/result.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { endpointOf } from '../helpers/profiles.js';
 import { LiveWatch } from './live-watch.js';
-import { NetnsPair, netnsUnavailableReason } from './netns-pair.js';
-import { portOf, TwoHosts } from './two-hosts.js';
+import { netnsSkipReason, TwoHosts } from './two-hosts.js';
 
 const linkBitsPerS = 8_000_000;
 const linkBytesPerS = linkBitsPerS / 8;
@@ -14,8 +13,7 @@ const measureForMs = 2_500;
 /** The first part of the run is tbf's initial burst and TCP's slow start; throughput is measured after it. */
 const settleMs = 500;
 
-const unavailable = await netnsUnavailableReason();
-if (unavailable) console.warn(`tests/netns skipped: ${unavailable}`);
+const unavailable = await netnsSkipReason();
 
 describe.skipIf(unavailable !== null)('a rate-limited link (tc tbf between two network namespaces)', () => {
   let hosts: TwoHosts | undefined;
@@ -25,28 +23,14 @@ describe.skipIf(unavailable !== null)('a rate-limited link (tc tbf between two n
   beforeAll(async () => {
     hosts = await TwoHosts.create();
     await hosts.pair.limitRate('client', linkBitsPerS, 16_000, 50);
-    const server = await hosts.server.start(
-      profileOf(
-        [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: NetnsPair.addresses.server, port: 0 }, workload: { kind: 'sink' } }],
-        { durationMs: 30_000, sampleEveryMs: 100 },
-      ),
-    );
+    const server = await hosts.startServer({ kind: 'sink' }, 100);
     const watch = new LiveWatch();
-    const client = await hosts.client.start(
-      profileOf(
-        [{
-          id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { host: NetnsPair.addresses.server, port: portOf(server.listen) },
-          workload: { kind: 'bulk', writeBytes: 65536 },
-        }],
-        { durationMs: 30_000, sampleEveryMs: 100 },
-      ),
-      { onBatch: watch.onBatch },
-    );
+    const client = await hosts.startClients([{ id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: server.connect, workload: { kind: 'bulk', writeBytes: 65536 } }], 100, watch);
     await watch.until(() => watch.eventsOf(0, 'open').length === 1, 'the connection to open', 10_000);
     const openedAtUs = watch.eventsOf(0, 'open')[0]!.atUs;
     await watch.until(() => (watch.samplesOf(0)[0]?.atUs ?? 0) > openedAtUs + (settleMs + measureForMs) * 1000, 'the measured time to pass', 20_000);
     clientResult = await client.stop();
-    serverResult = await server.stop();
+    serverResult = await server.run.stop();
   }, 60_000);
 
   afterAll(async () => {

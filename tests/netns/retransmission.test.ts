@@ -5,17 +5,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findingsOf } from '../../src-shared/findings.js';
 import type { ConnectionSample, RunResult } from '../../src-shared/result.js';
-import { endpointOf, profileOf } from '../helpers/profiles.js';
+import { endpointOf } from '../helpers/profiles.js';
 import { LiveWatch } from './live-watch.js';
-import { NetnsPair, netnsUnavailableReason } from './netns-pair.js';
-import { portOf, TwoHosts } from './two-hosts.js';
+import { netnsSkipReason, TwoHosts } from './two-hosts.js';
 
 const streamBytesPerS = 4_000_000;
 /** Retransmissions of the same segment to wait for before lifting the rule (RTO 200 ms, then 400 ms). */
 const retransmitsBeforeRestore = 2;
 
-const unavailable = await netnsUnavailableReason();
-if (unavailable) console.warn(`tests/netns skipped: ${unavailable}`);
+const unavailable = await netnsSkipReason();
 
 describe.skipIf(unavailable !== null)('retransmissions while the link drops everything, then recovery (two network namespaces)', () => {
   let hosts: TwoHosts | undefined;
@@ -28,22 +26,12 @@ describe.skipIf(unavailable !== null)('retransmissions while the link drops ever
   beforeAll(async () => {
     hosts = await TwoHosts.create();
     const { pair } = hosts;
-    const server = await hosts.server.start(
-      profileOf(
-        [{ id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: NetnsPair.addresses.server, port: 0 }, workload: { kind: 'sink' } }],
-        { durationMs: 30_000, sampleEveryMs: 50 },
-      ),
-    );
+    const server = await hosts.startServer({ kind: 'sink' }, 50);
     const watch = new LiveWatch();
-    const client = await hosts.client.start(
-      profileOf(
-        [{
-          id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { host: NetnsPair.addresses.server, port: portOf(server.listen) },
-          workload: { kind: 'bulk', writeBytes: 16384, bytesPerSecond: streamBytesPerS },
-        }],
-        { durationMs: 30_000, sampleEveryMs: 50 },
-      ),
-      { onBatch: watch.onBatch },
+    const client = await hosts.startClients(
+      [{ id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: server.connect, workload: { kind: 'bulk', writeBytes: 16384, bytesPerSecond: streamBytesPerS } }],
+      50,
+      watch,
     );
     const sample = () => watch.samplesOf(0)[0];
     const runClockMs = () => (sample()?.atUs ?? 0) / 1000;
@@ -62,7 +50,7 @@ describe.skipIf(unavailable !== null)('retransmissions while the link drops ever
       10_000,
     );
     clientResult = await client.stop();
-    serverResult = await server.stop();
+    serverResult = await server.run.stop();
   }, 60_000);
 
   afterAll(async () => {

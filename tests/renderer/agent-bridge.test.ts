@@ -5,6 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { encodeBatch } from '../../src-shared/agent-protocol.js';
 import { AgentBridge, agentApiUrl, type BridgeSocket } from '../../src-renderer/src/api/agent-bridge.js';
 import { ApiCallError } from '../../src-renderer/src/api/errors.js';
+import type { BrowserFiles } from '../../src-renderer/src/api/browser-files.js';
+import { resultUploadPartChars } from '../../src-shared/report-export.js';
+import { resultOf } from '../helpers/results.js';
 import type { LiveBatch } from '../../src-shared/engine-protocol.js';
 import { batch, capture, progress } from './fixtures.js';
 
@@ -31,7 +34,7 @@ class FakeSocket implements BridgeSocket {
   }
 }
 
-function setUp() {
+function setUp(files?: BrowserFiles) {
   const sockets: FakeSocket[] = [];
   const warnings: string[] = [];
   const bridge = new AgentBridge(
@@ -43,6 +46,7 @@ function setUp() {
       return socket;
     },
     (message) => warnings.push(message),
+    files,
   );
   return { bridge, sockets, warnings };
 }
@@ -70,6 +74,28 @@ describe('AgentBridge', () => {
     socket.reply({ type: 'reply', id: first!.id, ok: true, value: '0.1.0' });
     expect(await version).toBe('0.1.0');
     expect(await list).toEqual([]);
+  });
+
+  it('sends a result file larger than one message in parts, in order, and takes the result from the last reply', async () => {
+    // 7 MiB of gzip is 9.3 M base64 characters: four parts of at most 3 MiB each.
+    const gzip = new Uint8Array(7 * 1024 * 1024).map((_, index) => (index * 131) & 0xff);
+    const files: BrowserFiles = { pick: async () => new File(['{}'], 'big.json'), gzip: async () => gzip, download: () => undefined };
+    const { bridge, sockets } = setUp(files);
+    const result = resultOf([]);
+    const opened = bridge.results.open();
+    const sent: { uploadId: string; part: number; parts: number; gzipBase64: string }[] = [];
+    for (let part = 0; part < 4; part++) {
+      await tick();
+      const call = sockets[0]!.sent.at(-1)!;
+      expect(call.name).toBe('results.load');
+      sent.push(call.args[0] as (typeof sent)[number]);
+      sockets[0]!.reply({ type: 'reply', id: call.id, ok: true, value: part < 3 ? null : { resultId: 'file-1', name: 'big.json', result } });
+    }
+    expect(await opened).toMatchObject({ resultId: 'file-1', name: 'big.json' });
+    expect(sent.map((upload) => [upload.part, upload.parts])).toEqual([[0, 4], [1, 4], [2, 4], [3, 4]]);
+    expect(new Set(sent.map((upload) => upload.uploadId)).size).toBe(1);
+    expect(sent.every((upload) => upload.gzipBase64.length <= resultUploadPartChars)).toBe(true);
+    expect(Buffer.from(sent.map((upload) => upload.gzipBase64).join(''), 'base64').equals(Buffer.from(gzip))).toBe(true);
   });
 
   it('turns a failed reply into an ApiCallError with its code and problems', async () => {

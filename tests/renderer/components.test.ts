@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 // Components mounted with a fake API: the workbench shows validation messages beside the field
-// at fault, the options form covers every socket option, the inspector decodes three ways.
+// at fault, the options form covers every socket option, the inspector decodes three ways and
+// against a typed layout.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
@@ -11,6 +12,7 @@ import PayloadInspector from '../../src-renderer/src/components/PayloadInspector
 import { useProfileStore } from '../../src-renderer/src/stores/useProfileStore.js';
 import { useCaptureStore } from '../../src-renderer/src/stores/useCaptureStore.js';
 import { useSamplesStore } from '../../src-renderer/src/stores/useSamplesStore.js';
+import { useRunStore } from '../../src-renderer/src/stores/useRunStore.js';
 import EndpointSummary from '../../src-renderer/src/components/EndpointSummary.vue';
 import { batch, capture, endpoint, FakeApi } from './fixtures.js';
 
@@ -138,5 +140,89 @@ describe('PayloadInspector', () => {
     store.select(1);
     await wrapper.vm.$nextTick();
     expect(wrapper.get('[data-testid="inspector-cp949"]').text()).toBe('한글');
+  });
+});
+
+describe('PayloadInspector layout panel', () => {
+  /** A big-endian framed-echo server and its request-response client, started on the fake API. */
+  async function startFramedRun(): Promise<void> {
+    const frame = { byteOrder: 'big' };
+    useProfileStore().replace(
+      {
+        schema: 'sockscope.profile/1',
+        name: 'framed',
+        durationMs: 1000,
+        endpoints: [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'framed-echo', frame } },
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'server' }, workload: { kind: 'request-response', frame } },
+        ],
+      },
+      null,
+    );
+    expect(await useRunStore().start()).toBe(true);
+  }
+
+  /** One record of endpoint 1 (the client): a big-endian frame of 12 bytes, size 12, id 0x0102, then a payload. */
+  function selectFrame(): void {
+    const store = useCaptureStore();
+    const frame = new Uint8Array([0x00, 0x0c, 0x01, 0x02, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48]);
+    const records = capture([{ atUs: 1, connectionId: 1, direction: 1, payload: frame }], 64);
+    records.endpoint[0] = 1;
+    store.ingest(records);
+    store.select(0);
+  }
+
+  it('decodes the frame header preset, marks a field in the hex, and keeps the layout per endpoint', async () => {
+    await startFramedRun();
+    selectFrame();
+    const wrapper = mount(PayloadInspector);
+    await wrapper.vm.$nextTick();
+    expect(wrapper.get('section[aria-label="payload layout"]').text()).toContain('for endpoint client');
+    await wrapper.get('[data-action="layout-frame-header"]').trigger('click');
+    const textarea = wrapper.get<HTMLTextAreaElement>('textarea[aria-label="payload layout"]');
+    expect(textarea.element.value).toMatch(/^# \[size\]\[id\] frame header, big-endian; size counts the header\n@big\nsize:u16 id:u16$/);
+    const values = () => wrapper.findAll('[data-testid="layout-value"]').map((cell) => cell.text());
+    expect(values()).toEqual(['12', '258']);
+
+    // Typed by hand: the rest of the frame as text, and a field past the 12-byte message.
+    await textarea.setValue('@big size:u16 id:u16 body:utf8[8] extra:u8');
+    expect(values()).toEqual(['12', '258', '"ABCDEFGH"', '']);
+    expect(wrapper.get('tr[data-field="/extra"]').text()).toContain('would be rejected: ends at byte 13, past the end of the 12-byte message');
+
+    // Pointing at a row marks its bytes in the hex column.
+    const marked = () => wrapper.findAll('[data-testid="inspector-hex"] span.mark-field').map((cell) => cell.attributes('data-byte'));
+    expect(marked()).toEqual([]);
+    await wrapper.get('tr[data-field="/id"]').trigger('mouseenter');
+    expect(marked()).toEqual(['2', '3']);
+    await wrapper.get('tr[data-field="/id"]').trigger('mouseleave');
+    expect(marked()).toEqual([]);
+    await wrapper.get('tr[data-field="/body"]').trigger('click');
+    expect(marked()).toEqual(['4', '5', '6', '7', '8', '9', '10', '11']);
+    expect(wrapper.get('[data-testid="inspector-hex"]').text()).toContain('0000  00 0c 01 02 41 42');
+
+    // Kept in the settings for this endpoint, so a new inspector (or a reload) finds it.
+    expect(JSON.parse(localStorage.getItem('sockscope.settings') ?? '{}').payloadLayouts).toEqual({ client: '@big size:u16 id:u16 body:utf8[8] extra:u8' });
+    wrapper.unmount();
+    const again = mount(PayloadInspector);
+    await again.vm.$nextTick();
+    expect(again.get<HTMLTextAreaElement>('textarea[aria-label="payload layout"]').element.value).toBe('@big size:u16 id:u16 body:utf8[8] extra:u8');
+  });
+
+  it('shows a bad layout\'s error at its position instead of a table', async () => {
+    selectFrame();
+    const wrapper = mount(PayloadInspector);
+    await wrapper.vm.$nextTick();
+    // No run, so no framed workload: only the seed's example is offered.
+    expect(wrapper.find('[data-action="layout-frame-header"]').exists()).toBe(false);
+    await wrapper.get('[data-action="layout-seed-example"]').trigger('click');
+    expect(wrapper.findAll('[data-testid="layout-value"]').map((cell) => cell.text()).slice(0, 2)).toEqual(['3072', '513']);
+    await wrapper.get('textarea[aria-label="payload layout"]').setValue('size:u16\nid:u16 hp:x32');
+    const error = wrapper.get('[data-testid="layout-error"]');
+    expect(error.get('.error-text').text()).toBe(
+      'line 2, column 11: expected a type (u8..u64, i8..i64, f32, f64, bytes, utf8, utf16le, cp949 or list), found "x32"',
+    );
+    expect(error.get('pre').text()).toBe('id:u16 hp:x32\n          ^');
+    expect(wrapper.find('[data-testid="layout-table"]').exists()).toBe(false);
+    expect(wrapper.get('textarea[aria-label="payload layout"]').attributes('aria-invalid')).toBe('true');
   });
 });

@@ -14,6 +14,7 @@ import CompareView from '../../src-renderer/src/views/CompareView.vue';
 import { useResultsStore } from '../../src-renderer/src/stores/useResultsStore.js';
 import { useRunStore } from '../../src-renderer/src/stores/useRunStore.js';
 import { useProfileStore } from '../../src-renderer/src/stores/useProfileStore.js';
+import { runMenuCommand } from '../../src-renderer/src/lib/menu-commands.js';
 import { countersOf, endpointResultOf, resultOf } from '../helpers/results.js';
 import { echoScenario, FakeApi } from './fixtures.js';
 
@@ -90,6 +91,21 @@ describe('useResultsStore', () => {
     api.exportFailure = new ApiCallError({ code: 'ENOENT', message: 'the result "run-3" is not kept here' });
     expect(await results.exportReport('html')).toBe(false);
     expect(results.lastExport?.failure).toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('the File menu', () => {
+  it('Export report… writes the selected result\'s HTML report and shows the Reports view; without a result it only shows the view', async () => {
+    expect(runMenuCommand('report.export')).toBe('reports');
+    await flush();
+    expect(api.calls.some((call) => call.name === 'reports.export')).toBe(false);
+
+    useResultsStore().add({ resultId: 'run-4', name: 'r', source: 'run', result: clientResult('r', { p50Us: 1, roundTrips: 1 }) });
+    expect(runMenuCommand('report.export')).toBe('reports');
+    await flush();
+    expect(api.calls.at(-1)).toEqual({ name: 'reports.export', args: ['run-4', 'html'] });
+    expect(useResultsStore().lastExport).toEqual({ format: 'html', files: ['/tmp/run-4.html'], failure: null });
+    expect(runMenuCommand('profile.new')).toBe('workbench');
   });
 });
 

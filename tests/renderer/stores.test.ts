@@ -255,3 +255,27 @@ describe('rings', () => {
     expect(store.selected).toBeNull();
   });
 });
+
+describe('useSettingsStore', () => {
+  it('keeps payload layouts per endpoint, at most 64 of them, and drops what storage should not hold', async () => {
+    const settings = useSettingsStore();
+    for (let i = 0; i < 70; i++) settings.setPayloadLayout(`endpoint-${i}`, `n:u${8 << (i % 4)}`);
+    settings.setPayloadLayout('endpoint-10', 'size:u16 id:u16'); // set again: now the newest
+    settings.setPayloadLayout('endpoint-11', ''); // cleared: removed, not kept empty
+    await flush();
+    const stored = JSON.parse(localStorage.getItem('sockscope.settings') ?? '{}') as { payloadLayouts: Record<string, string> };
+    const ids = Object.keys(stored.payloadLayouts);
+    expect(ids).toHaveLength(63);
+    expect(ids[0]).toBe('endpoint-6');
+    expect(ids.at(-1)).toBe('endpoint-10');
+    expect(settings.payloadLayoutFor('endpoint-10')).toBe('size:u16 id:u16');
+    expect(settings.payloadLayoutFor('endpoint-11')).toBe('');
+    expect(settings.payloadLayoutFor('endpoint-5')).toBe('');
+    expect(settings.payloadLayoutFor('endpoint-6')).toBe('n:u32');
+
+    // A new page reads them back; entries that are not short strings are dropped.
+    localStorage.setItem('sockscope.settings', JSON.stringify({ payloadLayouts: { a: 'x:u8', b: 42, c: 'y'.repeat(5000) } }));
+    setActivePinia(createPinia());
+    expect(useSettingsStore().payloadLayouts).toEqual({ a: 'x:u8' });
+  });
+});

@@ -56,11 +56,17 @@ describe('findings of a vanished peer', () => {
   it('names the keepalive timeout with its settings and the silence before it', () => {
     const finding = findingsOf(deadPeerRun()).find((candidate) => candidate.kind === 'keepalive-timeout');
     expect(finding).toMatchObject({
-      severity: 'problem', endpoint: 'watcher', connection: 1, title: 'Peer vanished: keepalive timed out after 4 s.',
+      severity: 'problem', endpoint: 'watcher', connection: 1, title: 'Peer vanished: keepalive timed out after 4 s, at 4.1 s into the run.',
       figures: { connections: 1, atMs: 4100, keepAliveS: 4, idleS: 1, intervalS: 1, count: 3, probesSeen: 3 },
     });
     // Bytes last moved at the open (10 ms): the sampled counts never changed.
     expect(finding!.figures.silentMs).toBe(4090);
+  });
+
+  it('reports the timeout once: the ETIMEDOUT it leaves in the endpoint\'s errors is no finding of its own', () => {
+    const findings = findingsOf(deadPeerRun()).filter((finding) => finding.endpoint === 'watcher');
+    expect(findings.map((finding) => finding.kind)).toEqual(['keepalive-timeout']);
+    expect(findings[0]!.detail).toContain('closed by the kernel with ETIMEDOUT at 4100 ms');
   });
 
   it('names a connection to the same peer without keepalive, still ESTABLISHED, as half-open', () => {

@@ -2,6 +2,7 @@
 // events, counters and samples as the engine's Connection (src-main/native/src/connection.cc).
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket as TcpSocket } from 'node:net';
+import { captureDirection } from '../../../src-shared/capture-ring.js';
 import { tcpStates } from '../../../src-shared/result.js';
 import type { LiveEvent, LiveSample } from '../../../src-shared/engine-protocol.js';
 import type { EndpointSpec } from '../../../src-shared/profile.js';
@@ -141,14 +142,15 @@ export abstract class LibuvConnection implements WorkloadHost {
     counters.reads += 1;
     counters.bytesIn += data.length;
     this.bytesIn += data.length;
-    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, 'read', data, data.length);
+    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, captureDirection.read, data.length, data);
     this.workload.onData?.(this, data, from);
   }
 
   protected wrote(preview: Buffer, bytes: number): void {
     this.endpoint.counters.bytesOut += bytes;
     this.bytesOut += bytes;
-    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, 'write', preview, bytes);
+    // A gathered write previews its first part.
+    this.services.capture.record(this.nowUs(), this.id, this.endpoint.index, captureDirection.write, bytes, preview);
   }
 
   bytesIn = 0;

@@ -1,33 +1,21 @@
 import type { LiveEndpoint } from '../../../src-shared/engine-protocol.js';
+import { zeroCounters } from '../../../src-shared/result.js';
 import type { AppliedSocketOptions } from '../../../src-shared/socket-options.js';
 import { LatencyHistogram } from './latency-histogram.js';
 
 type Counters = LiveEndpoint['counters'];
 
+function zeroLiveCounters(): Counters {
+  // Bytes per read and per write are worked out from the totals when the result is made, not tallied.
+  const { bytesPerRead, bytesPerWrite, ...tallied } = zeroCounters();
+  // Every libuv socket is served by the one JavaScript thread running the event loop; framed
+  // workloads run in the engine's models only, so protocolViolations stays 0.
+  return { ...tallied, threads: 1, protocolViolations: 0 };
+}
+
 /** One libuv endpoint's tallies: what a batch reports for it. */
 export class EndpointState {
-  readonly counters: Counters = {
-    // Every libuv socket is served by the one JavaScript thread running the event loop.
-    threads: 1,
-    connectionsOpen: 0,
-    connectionsTotal: 0,
-    accepts: 0,
-    connectionsRefused: 0,
-    reads: 0,
-    writes: 0,
-    bytesIn: 0,
-    bytesOut: 0,
-    wakeups: 0,
-    wouldBlock: 0,
-    messages: 0,
-    messagesLost: 0,
-    verifyErrors: 0,
-    datagramsOutOfOrder: 0,
-    datagramsMissing: 0,
-    errors: 0,
-    // Framed workloads run in the engine's models only.
-    protocolViolations: 0,
-  };
+  readonly counters: Counters = zeroLiveCounters();
   readonly latency = new LatencyHistogram();
   applied: AppliedSocketOptions | null = null;
   connectionsWithoutSeries = 0;

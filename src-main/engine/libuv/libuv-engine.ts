@@ -5,7 +5,7 @@ import type { LiveCapture, LiveEndpoint, LiveEvent, LiveSample } from '../../../
 import type { CommandBody, Profile } from '../../../src-shared/profile.js';
 import { EngineError } from '../engine-error.js';
 import { payloadBytes } from '../native-config.js';
-import { CaptureColumns } from './capture-columns.js';
+import { CaptureRing } from '../../../src-shared/capture-ring.js';
 import type { LibuvConnection } from './connection.js';
 import { LibuvEndpoint, libuvConnectionIdBase } from './endpoint.js';
 import type { LibuvServices } from './services.js';
@@ -42,7 +42,7 @@ export class LibuvEngine {
     endpoints: { index: number; verifyIncoming: boolean }[],
     sampler: ForeignSocketSampler,
   ) {
-    const capture = new CaptureColumns(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
+    const capture = new CaptureRing(profile.capture.enabled ? profile.capture.maxEntries : 0, profile.capture.previewBytes);
     this.services = {
       nowUs: () => (performance.now() - this.originMs) * 1000,
       emit: (event) => this.emit(event),

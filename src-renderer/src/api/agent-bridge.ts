@@ -15,7 +15,7 @@ import {
   type Unsubscribe,
 } from '../../../src-shared/api.js';
 import { agentServerMessageSchema, decodeBatch, fromBase64, toBase64, type WireBatch } from '../../../src-shared/agent-protocol.js';
-import { maxResultGzipBase64Chars, type ExportedReport, type OpenedResult, type ReportFormat } from '../../../src-shared/report-export.js';
+import { maxResultUploadChars, resultUploadPartChars, type ExportedReport, type OpenedResult, type ReportFormat } from '../../../src-shared/report-export.js';
 import { resultSchema } from '../../../src-shared/result.js';
 import { describeIssues } from '../../../src-shared/validation.js';
 import type { CommandTarget, LiveBatch, RunProgress } from '../../../src-shared/engine-protocol.js';
@@ -125,13 +125,21 @@ export class AgentBridge implements SockscopeApi {
       const file = await this.files.pick('.json,application/json');
       if (file === null) return null;
       const gzipBase64 = toBase64(await this.files.gzip(file));
-      if (gzipBase64.length > maxResultGzipBase64Chars) {
+      if (gzipBase64.length > maxResultUploadChars) {
         throw new ApiCallError({
           code: 'EFBIG',
-          message: `the result ${file.name} is too large to send to the agent (${(file.size / (1024 * 1024)).toFixed(1)} MiB, ${(gzipBase64.length / (1024 * 1024)).toFixed(1)} MiB gzipped; at most ${(maxResultGzipBase64Chars / (1024 * 1024)).toFixed(1)} MiB): make a report of it with "sockscope report" on the command line`,
+          message: `the result ${file.name} is too large to send to the agent (${(file.size / (1024 * 1024)).toFixed(1)} MiB, ${(gzipBase64.length / (1024 * 1024)).toFixed(1)} MiB gzipped in base64; at most ${maxResultUploadChars / (1024 * 1024)} MiB): make a report of it with "sockscope report" on the command line`,
         });
       }
-      const opened = await this.call('results.load', { name: file.name.slice(0, 255) || 'result.json', gzipBase64 });
+      const name = file.name.slice(0, 255) || 'result.json';
+      const uploadId = randomUploadId();
+      const parts = Math.ceil(gzipBase64.length / resultUploadPartChars);
+      let opened: Returns<'results.load'> = null;
+      for (let part = 0; part < parts; part++) {
+        const piece = gzipBase64.slice(part * resultUploadPartChars, (part + 1) * resultUploadPartChars);
+        opened = await this.call('results.load', { name, uploadId, part, parts, gzipBase64: piece });
+      }
+      if (opened === null) throw new ApiCallError({ code: 'EPROTO', message: `the agent took all ${parts} part(s) of ${name} without answering with the result` });
       const result = resultSchema.safeParse(opened.result);
       if (!result.success) {
         const problem = describeIssues(result.error)[0];
@@ -256,4 +264,10 @@ export class AgentBridge implements SockscopeApi {
     }
     for (const listener of listeners) (listener as (value: unknown) => void)(parsed.data);
   }
+}
+
+/** 128 random bits in hex: names one upload among a browser's. (getRandomValues works outside secure contexts too.) */
+function randomUploadId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }

@@ -1,5 +1,6 @@
 import { markRaw, ref, shallowRef } from 'vue';
 import { defineStore } from 'pinia';
+import { captureDirection, CaptureRing as ColumnRing } from '../../../src-shared/capture-ring.js';
 import type { LiveCapture } from '../../../src-shared/engine-protocol.js';
 import { useSettingsStore } from './useSettingsStore.js';
 
@@ -15,65 +16,22 @@ export interface CaptureRecord {
 }
 
 /**
- * A bounded ring of capture records as typed-array columns, previews in one byte array: memory is
- * capacity x (21 + previewBytes) bytes whatever the run's length.
+ * The run's capture records in the shared column ring (memory capacity x (21 + previewBytes)
+ * bytes whatever the run's length), read back by run-wide sequence number.
  */
-export class CaptureRing {
-  readonly atUs: Float64Array;
-  readonly connectionId: Uint32Array;
-  readonly bytes: Uint32Array;
-  readonly endpoint: Uint16Array;
-  readonly direction: Uint8Array;
-  readonly previewLength: Uint16Array;
-  readonly previews: Uint8Array;
-  private start = 0;
-  length = 0;
-  /** Records ever pushed; the oldest kept is `total - length`. */
-  total = 0;
+export class CaptureRing extends ColumnRing {
+  /** Records kept. */
+  get length(): number {
+    return this.count;
+  }
 
-  constructor(
-    readonly capacity: number,
-    readonly previewBytes: number,
-  ) {
-    this.atUs = new Float64Array(capacity);
-    this.connectionId = new Uint32Array(capacity);
-    this.bytes = new Uint32Array(capacity);
-    this.endpoint = new Uint16Array(capacity);
-    this.direction = new Uint8Array(capacity);
-    this.previewLength = new Uint16Array(capacity);
-    this.previews = new Uint8Array(capacity * previewBytes);
+  /** Records ever pushed; the oldest kept is `total - length`. */
+  get total(): number {
+    return this.written;
   }
 
   get dropped(): number {
-    return this.total - this.length;
-  }
-
-  /** Appends a batch's records; a batch larger than the ring keeps its newest records. */
-  push(capture: LiveCapture): void {
-    const skip = Math.max(0, capture.count - this.capacity);
-    this.total += skip;
-    for (let i = skip; i < capture.count; i++) {
-      const slot = this.length < this.capacity ? (this.start + this.length) % this.capacity : this.start;
-      if (this.length < this.capacity) this.length += 1;
-      else this.start = (this.start + 1) % this.capacity;
-      this.total += 1;
-      this.atUs[slot] = capture.atUs[i] ?? 0;
-      this.connectionId[slot] = capture.connectionId[i] ?? 0;
-      this.bytes[slot] = capture.bytes[i] ?? 0;
-      this.endpoint[slot] = capture.endpoint[i] ?? 0;
-      this.direction[slot] = capture.direction[i] ?? 0;
-      const keep = Math.min(capture.previewLength[i] ?? 0, this.previewBytes, capture.previewBytes);
-      this.previewLength[slot] = keep;
-      if (this.previewBytes > 0) {
-        const from = i * capture.previewBytes;
-        this.previews.set(capture.previews.subarray(from, from + keep), slot * this.previewBytes);
-      }
-    }
-  }
-
-  /** The slot of the i-th oldest record kept. */
-  slotOf(index: number): number {
-    return (this.start + index) % this.capacity;
+    return this.overwritten;
   }
 
   /** A record by its run-wide sequence number, or null once the ring has dropped it. */
@@ -87,7 +45,7 @@ export class CaptureRing {
       atUs: this.atUs[slot] ?? 0,
       connectionId: this.connectionId[slot] ?? 0,
       endpoint: this.endpoint[slot] ?? 0,
-      direction: this.direction[slot] === 1 ? 'write' : 'read',
+      direction: this.direction[slot] === captureDirection.write ? 'write' : 'read',
       bytes: this.bytes[slot] ?? 0,
       preview: this.previews.slice(slot * this.previewBytes, slot * this.previewBytes + length),
     };

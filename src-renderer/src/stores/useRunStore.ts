@@ -2,6 +2,7 @@ import { computed, ref, shallowRef } from 'vue';
 import { defineStore } from 'pinia';
 import type { ApiError, EngineStatus, SendPayload, Unsubscribe } from '../../../src-shared/api.js';
 import type { CommandTarget, LiveBatch, RunProgress } from '../../../src-shared/engine-protocol.js';
+import type { Profile } from '../../../src-shared/profile.js';
 import type { RunResult } from '../../../src-shared/result.js';
 import type { SocketOptions } from '../../../src-shared/socket-options.js';
 import { getApi } from '../api/index.js';
@@ -42,6 +43,8 @@ export const useRunStore = defineStore('run', () => {
   const status = ref<RunStatus>('idle');
   const runId = ref<string | null>(null);
   const runEndpointIds = ref<string[]>([]);
+  /** The profile the current or last run started with (the draft may have changed since). */
+  const runProfile = shallowRef<Profile | null>(null);
   const listen = ref<(string | null)[]>([]);
   const progress = shallowRef<RunProgress | null>(null);
   const result = shallowRef<RunResult | null>(null);
@@ -152,6 +155,7 @@ export const useRunStore = defineStore('run', () => {
     }
     const valid = profile.parsed.data;
     runEndpointIds.value = valid.endpoints.map((endpoint) => endpoint.id);
+    runProfile.value = valid;
     listenerEndpoints.value = valid.endpoints.filter((endpoint) => endpoint.role === 'server' && endpoint.transport === 'tcp').map((endpoint) => endpoint.id);
     listenerNotes.value = [];
     listenerError.value = null;
@@ -245,6 +249,7 @@ export const useRunStore = defineStore('run', () => {
     status,
     runId,
     runEndpointIds,
+    runProfile,
     listen,
     progress,
     result,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resultSchemaId, type RunResult } from '../../../src-shared/result.js';
-import { maxResultGzipBase64Chars, maxResultTextBytes, reportDeliverySchema, type ReportDelivery } from '../../../src-shared/report-export.js';
+import { maxResultTextBytes, maxResultUploadParts, resultUploadPartChars, reportDeliverySchema, type ReportDelivery, type ResultUpload } from '../../../src-shared/report-export.js';
 import { toApiError } from '../../../src-main/engine/api-error.js';
 import { createApiService, type ApiService } from '../../../src-main/engine/api-service.js';
 import type { EngineHost, EngineRun } from '../../../src-main/engine/host-keeper.js';
@@ -16,6 +16,7 @@ import type { ProfileStore } from '../../../src-main/engine/profile-store.js';
 import { toCsvFiles } from '../../../src-main/engine/report/csv.js';
 import { toPcapng } from '../../../src-main/engine/report/pcapng.js';
 import { runProfile } from '../../../src-main/engine/run.js';
+import { ResultUploads } from '../../../src-main/engine/result-uploads.js';
 import { profileOf } from '../../helpers/profiles.js';
 
 const noProfiles: ProfileStore = { list: async () => [], open: async () => null, save: async () => null };
@@ -34,8 +35,21 @@ function serviceOver(host: EngineHost): ApiService {
   return createApiService({ host: () => host, restartHost: async () => undefined, profiles: noProfiles, version: '0' });
 }
 
-function upload(name: string, text: string | Buffer) {
-  return { name, gzipBase64: gzipSync(text, { level: 1 }).toString('base64') };
+let uploadsMade = 0;
+
+/** A file as a browser sends it: gzipped, in base64, in parts of at most partChars (a multiple of 4). */
+function uploadParts(name: string, text: string | Buffer, partChars = resultUploadPartChars): ResultUpload[] {
+  const gzipBase64 = gzipSync(text, { level: 1 }).toString('base64');
+  const uploadId = `upload-${++uploadsMade}`;
+  const parts = Math.ceil(gzipBase64.length / partChars);
+  return Array.from({ length: parts }, (_, part) => ({ name, uploadId, part, parts, gzipBase64: gzipBase64.slice(part * partChars, (part + 1) * partChars) }));
+}
+
+/** A file small enough for one part. */
+function upload(name: string, text: string | Buffer): ResultUpload {
+  const [only, ...rest] = uploadParts(name, text);
+  if (only === undefined || rest.length > 0) throw new Error(`${name} does not fit one part`);
+  return only;
 }
 
 async function failureOf(promise: Promise<unknown>) {
@@ -115,6 +129,38 @@ describe('results and reports in the API service', () => {
     expect(pcapng.bytes.equals(toPcapng(result))).toBe(true);
   });
 
+  it('puts a result sent in parts back together, and makes a sender whose parts are out of place start again', async () => {
+    const service = serviceOver(hostFinishingWith(result));
+    const text = JSON.stringify(result);
+    const parts = uploadParts('parts.json', text, 4096);
+    expect(parts.length).toBeGreaterThan(3);
+    for (const part of parts.slice(0, -1)) expect(await service.call('results.load', [part])).toBeNull();
+    const opened = (await service.call('results.load', [parts.at(-1)])) as { resultId: string; result: RunResult };
+    expect(JSON.stringify(opened.result)).toBe(text);
+
+    const again = uploadParts('again.json', text, 4096);
+    expect(await service.call('results.load', [again[0]])).toBeNull();
+    const skipped = await failureOf(service.call('results.load', [again[2]]));
+    expect(skipped).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].part' }] });
+    expect(skipped.message).toContain('expected part 1');
+    // The upload was dropped: even the right next part is refused until part 0 comes again.
+    expect(await failureOf(service.call('results.load', [again[1]]))).toMatchObject({ code: 'EINVAL' });
+    for (const part of again.slice(0, -1)) expect(await service.call('results.load', [part])).toBeNull();
+    expect(await service.call('results.load', [again.at(-1)])).toMatchObject({ name: 'again.json' });
+  });
+
+  it('bounds the uploads in progress and forgets an abandoned one', () => {
+    let nowMs = 0;
+    const uploads = new ResultUploads(() => nowMs);
+    const firsts = [1, 2, 3, 4, 5].map((n) => uploadParts(`f${n}.json`, `{"n":${n}}`.repeat(2000), 64));
+    for (const parts of firsts.slice(0, 4)) expect(uploads.add(parts[0]!)).toBeNull();
+    expect(() => uploads.add(firsts[4]![0]!)).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    nowMs += 61_000;
+    // The four idle uploads are forgotten: the fifth starts, and a late part of the first is refused.
+    expect(uploads.add(firsts[4]![0]!)).toBeNull();
+    expect(() => uploads.add(firsts[0]![1]!)).toThrow(/not in progress/);
+  });
+
   it('refuses a malformed result with the file and the field at fault, and keeps serving', async () => {
     const service = serviceOver(hostFinishingWith(result));
     const broken = { ...result, endpoints: [{ ...result.endpoints[0], throughput: { bitsPerSecondIn: 'fast' } }] };
@@ -135,12 +181,15 @@ describe('results and reports in the API service', () => {
 
   it('refuses what is not gzip, an upload over one message, and a result that unpacks too large', async () => {
     const service = serviceOver(hostFinishingWith(result));
-    const notGzip = await failureOf(service.call('results.load', [{ name: 'a.json', gzipBase64: Buffer.from('{}').toString('base64') }]));
+    const single = { name: 'a.json', uploadId: 'not-gzip-1', part: 0, parts: 1 };
+    const notGzip = await failureOf(service.call('results.load', [{ ...single, gzipBase64: Buffer.from('{}').toString('base64') }]));
     expect(notGzip).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].gzipBase64' }] });
     expect(notGzip.message).toContain('a.json');
 
-    const tooLong = await failureOf(service.call('results.load', [{ name: 'a.json', gzipBase64: 'A'.repeat(maxResultGzipBase64Chars + 4) }]));
+    const tooLong = await failureOf(service.call('results.load', [{ ...single, gzipBase64: 'A'.repeat(resultUploadPartChars + 4) }]));
     expect(tooLong).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].gzipBase64' }] });
+    const tooManyParts = await failureOf(service.call('results.load', [{ ...single, parts: maxResultUploadParts + 1, gzipBase64: 'AAAA' }]));
+    expect(tooManyParts).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].parts' }] });
 
     // A gzip bomb: 129 MiB of spaces pack into about 130 kB.
     const bomb = await failureOf(service.call('results.load', [upload('bomb.json', Buffer.alloc(maxResultTextBytes + 1024 * 1024, 0x20))]));
@@ -152,7 +201,7 @@ describe('results and reports in the API service', () => {
     const service = serviceOver(hostFinishingWith(result));
     expect(await failureOf(service.call('reports.export', ['file-9', 'html']))).toMatchObject({ code: 'ENOENT' });
     expect(await failureOf(service.call('reports.export', ['run-1', 'pdf']))).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[1]' }] });
-    expect(await failureOf(service.call('results.load', [{ name: '', gzipBase64: 'AA==' }]))).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].name' }] });
+    expect(await failureOf(service.call('results.load', [{ name: '', uploadId: 'empty-name', part: 0, parts: 1, gzipBase64: 'AA==' }]))).toMatchObject({ code: 'EINVAL', problems: [{ path: 'args[0].name' }] });
     // The agent has no dialog: the browser reads files itself.
     expect(await failureOf(service.call('results.open', []))).toMatchObject({ code: 'ENOSYS' });
   });
