@@ -76,7 +76,7 @@ class ChatServerWorkload final : public Workload {
   void onTimer(Connection& connection) override { receiver_.checkStall(connection); }
 
   void onDrained(Connection& connection) override {
-    inbox_->noteSendQueue(0);
+    if (inbox_) inbox_->noteSendQueue(0);
     Workload::onDrained(connection);
   }
 
