@@ -17,6 +17,7 @@ export const chatServerFiguresSchema = z.strictObject({
   membersDropped: count.describe('members closed (ENOBUFS) because their queue would have passed memberQueueBytes (overflow "drop-member")'),
   messagesDropped: count.describe('chat messages skipped for a member whose queue was full (overflow "drop-messages"); presence notices skipped are not counted'),
   peakMemberQueueBytes: count.describe('the most bytes queued for one member (its inbox and send queue) after a delivery'),
+  roomBacklogPauses: count.describe('times a member stopped reading because its room had more than 1024 jobs waiting (senders faster than the room push back on themselves)'),
   jobsQueued: count.describe("jobs pushed onto the rooms' queues (joins, leaves, broadcasts)"),
   jobsExecuted: count.describe('jobs run, one at a time per room'),
   jobsHandedOff: count.describe("times a thread that had run a room's queue for its turn handed the rest to a member's thread"),

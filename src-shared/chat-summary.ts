@@ -13,12 +13,14 @@ export function chatSummaryLine(chat: ChatFigures): string {
     return parts.join(' · ');
   }
   const perBroadcast = chat.broadcasts > 0 ? formatBytes(Math.round(chat.bytesEncoded / chat.broadcasts)) : '—';
-  return [
+  const parts = [
     `${chat.members} members`,
     `${chat.broadcasts} broadcasts, ${perBroadcast} encoded each`,
     `${chat.deliveries} deliveries`,
     `jobs ${chat.jobsQueued} queued / ${chat.jobsExecuted} run / ${chat.jobsHandedOff} handed off`,
     `peak member queue ${formatBytes(chat.peakMemberQueueBytes)}`,
     `slow members: ${chat.messagesDropped} messages dropped, ${chat.membersDropped} members dropped`,
-  ].join(' · ');
+  ];
+  if (chat.roomBacklogPauses > 0) parts.push(`room backlog paused reading ${chat.roomBacklogPauses}×`);
+  return parts.join(' · ');
 }

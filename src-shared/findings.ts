@@ -1,7 +1,7 @@
 // Automatic diagnoses of a run, in the spirit of Wireshark's expert info: each finding names what
 // happened in plain words and carries the figures it was drawn from. Pure: a result in, findings out.
 import { z } from 'zod';
-import type { EndpointSpec } from './profile.js';
+import { chatDefaults, type EndpointSpec } from './profile.js';
 import type { CaptureEntry, ConnectionEvent, ConnectionResult, ConnectionSample, EndpointResult, RunResult, TcpInfo } from './result.js';
 
 export const findingSeverities = ['problem', 'warning', 'info'] as const;
@@ -249,7 +249,7 @@ function protocolViolations(endpoint: EndpointResult): Finding[] {
 function slowChatMembers(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
   const chat = endpoint.chat;
   if (chat?.role !== 'server' || (chat.membersDropped === 0 && chat.messagesDropped === 0)) return [];
-  const memberQueueBytes = spec?.workload.kind === 'chat' ? (spec.workload.memberQueueBytes ?? 262144) : 0;
+  const memberQueueBytes = spec?.workload.kind === 'chat' ? (spec.workload.memberQueueBytes ?? chatDefaults.memberQueueBytes) : 0;
   const figures = {
     membersDropped: chat.membersDropped,
     messagesDropped: chat.messagesDropped,

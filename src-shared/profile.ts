@@ -55,6 +55,8 @@ export type PayloadSize = z.infer<typeof payloadSizeSchema>;
 export const chatOverflowPolicies = ['drop-messages', 'drop-member'] as const;
 /** Bytes a chat message carries before any filler: the sender's sequence and its send time. */
 export const chatMessageHeadBytes = 16;
+/** Chat settings the schema leaves open, filled in for the engine: a server's rooms and member queue, a client's message size (a client's rooms default to its server's). */
+export const chatDefaults = { rooms: 1, memberQueueBytes: 256 * 1024, messageBytes: 64 } as const;
 /** What a broadcast adds in front of the chat message: the sender's member number. */
 export const chatMemberBytes = 4;
 /** The chat fields only a server or only a client takes. */
@@ -413,11 +415,11 @@ function checkFraming(workload: Workload, at: (...rest: (string | number)[]) => 
     const largestMessage = largestPayload - chatMemberBytes;
     if (largestMessage < chatMessageHeadBytes) {
       ctx.addIssue({ code: 'custom', path: at('frame', 'maxFrameBytes'), message: `a broadcast frame needs room for at least ${headerBytes + chatMemberBytes + chatMessageHeadBytes} bytes` });
-    } else if ((workload.messageBytes ?? 64) > largestMessage) {
+    } else if ((workload.messageBytes ?? chatDefaults.messageBytes) > largestMessage) {
       ctx.addIssue({
         code: 'custom',
         path: at('messageBytes'),
-        message: `a chat message of ${workload.messageBytes ?? 64} bytes does not fit: its broadcast adds a ${chatMemberBytes}-byte member number, so messages carry at most ${largestMessage} bytes`,
+        message: `a chat message of ${workload.messageBytes ?? chatDefaults.messageBytes} bytes does not fit: its broadcast adds a ${chatMemberBytes}-byte member number, so messages carry at most ${largestMessage} bytes`,
       });
     }
   }

@@ -1,7 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import type { ActionSpec, CommandBody, EndpointSpec, FrameFormat, Profile, Workload } from '../../src-shared/profile.js';
+import { chatDefaults, type ActionSpec, type CommandBody, type EndpointSpec, type FrameFormat, type Profile, type Workload } from '../../src-shared/profile.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
 import type { NativeCommand, NativeConfig, NativeEndpoint, NativeFrameFormat, NativeSocketOptions, NativeWorkload } from './native-engine.js';
@@ -62,9 +62,6 @@ export function receivesPattern(endpoint: EndpointSpec, profile: Profile): boole
       (endpoint.workload.kind === 'bulk' && peer.workload.kind === 'echo' && peer.workload.messageBytes === undefined),
   );
 }
-
-/** Chat defaults the schema leaves open: a server's rooms and member queue, the rooms a client spreads over (its server's). */
-export const chatDefaults = { rooms: 1, memberQueueBytes: 256 * 1024, messageBytes: 64 } as const;
 
 function toNativeChat(endpoint: EndpointSpec, workload: Extract<Workload, { kind: 'chat' }>, profile: Profile): NativeWorkload {
   if (endpoint.role === 'server') {

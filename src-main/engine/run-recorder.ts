@@ -1,4 +1,4 @@
-import type { Profile } from '../../src-shared/profile.js';
+import { chatDefaults, type EndpointSpec, type Profile } from '../../src-shared/profile.js';
 import {
   resultSchemaId,
   tcpStates,
@@ -283,6 +283,7 @@ export class RunRecorder {
       hits.push(`connections: ${this.untrackedConnections} past the first ${maxTrackedConnections} were counted but not followed one by one`);
     }
     for (const endpoint of endpoints) {
+      hits.push(...chatLimitsHit(endpoint, this.profile.endpoints.find((spec) => spec.id === endpoint.id)));
       if (endpoint.connectionsWithoutSeries > 0) {
         const kept = this.profile.limits.seriesConnections;
         const which = kept === 0 ? 'none kept one' : kept === 1 ? 'index 0 kept one' : `indexes 0-${kept - 1} kept one`;
@@ -301,6 +302,23 @@ export class RunRecorder {
     }
     return hits;
   }
+}
+
+/** A chat server's bounds that were reached: a member's queue, and a room's backlog of jobs. */
+function chatLimitsHit(endpoint: EndpointResult, spec: EndpointSpec | undefined): string[] {
+  const chat = endpoint.chat;
+  if (chat?.role !== 'server') return [];
+  const hits: string[] = [];
+  if (chat.messagesDropped > 0 || chat.membersDropped > 0) {
+    const memberQueueBytes = spec?.workload.kind === 'chat' ? (spec.workload.memberQueueBytes ?? chatDefaults.memberQueueBytes) : chatDefaults.memberQueueBytes;
+    hits.push(
+      `${endpoint.id}: a chat member's queue was full (memberQueueBytes = ${memberQueueBytes}): ${chat.messagesDropped} messages dropped, ${chat.membersDropped} members dropped`,
+    );
+  }
+  if (chat.roomBacklogPauses > 0) {
+    hits.push(`${endpoint.id}: a chat room had more than 1024 jobs waiting; its members stopped reading until it caught up, ${chat.roomBacklogPauses} times`);
+  }
+  return hits;
 }
 
 /** `{ key: value }` when there is a value, else nothing, for spreading into a strict object. */

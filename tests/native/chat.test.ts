@@ -133,6 +133,7 @@ describe.each(slowVariants)('a slow chat member on the $name model', (variant) =
     // What was dropped was the slow member's: every delivery not made is one of its messages.
     expect(server.deliveries + server.messagesDropped).toBe(server.broadcasts * (fastMembers + 1));
     expect(server.peakMemberQueueBytes).toBeLessThanOrEqual(memberQueueBytes);
+    expect(result.limitsHit).toContain(`server: a chat member's queue was full (memberQueueBytes = ${memberQueueBytes}): ${server.messagesDropped} messages dropped, 0 members dropped`);
     const slow = clientChat(result, 'slow');
     expect(slow.messagesReceived).toBeLessThan(server.broadcasts);
     console.log(

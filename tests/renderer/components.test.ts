@@ -109,7 +109,7 @@ describe('EndpointSummary', () => {
       presenceNotices: 100,
       membersDropped: 0,
       messagesDropped: 0,
-      peakMemberQueueBytes: 25_856,
+      peakMemberQueueBytes: 25_856, roomBacklogPauses: 0,
       jobsQueued: 2100,
       jobsExecuted: 2100,
       jobsHandedOff: 5,

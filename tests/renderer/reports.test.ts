@@ -147,7 +147,7 @@ describe('ReportsView', () => {
         presenceNotices: 9,
         membersDropped: 0,
         messagesDropped: 2597,
-        peakMemberQueueBytes: 16384,
+        peakMemberQueueBytes: 16384, roomBacklogPauses: 0,
         jobsQueued: 3210,
         jobsExecuted: 3210,
         jobsHandedOff: 2,

@@ -388,7 +388,7 @@ describe('findingsOf', () => {
       presenceNotices: 9,
       membersDropped: 0,
       messagesDropped: 0,
-      peakMemberQueueBytes: 16384,
+      peakMemberQueueBytes: 16384, roomBacklogPauses: 0,
       jobsQueued: 3210,
       jobsExecuted: 3210,
       jobsHandedOff: 2,

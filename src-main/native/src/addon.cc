@@ -351,6 +351,7 @@ Napi::Object chatToJs(Napi::Env env, const ChatValues& c, bool server) {
     set("membersDropped", c.membersDropped);
     set("messagesDropped", c.messagesDropped);
     set("peakMemberQueueBytes", c.peakMemberQueueBytes);
+    set("roomBacklogPauses", c.roomBacklogPauses);
     set("jobsQueued", c.jobsQueued);
     set("jobsExecuted", c.jobsExecuted);
     set("jobsHandedOff", c.jobsHandedOff);

@@ -12,6 +12,7 @@ struct ChatCounters {
   std::atomic<uint64_t> members{0}, joins{0};
   std::atomic<uint64_t> broadcasts{0}, bytesEncoded{0}, deliveries{0}, presenceNotices{0};
   std::atomic<uint64_t> membersDropped{0}, messagesDropped{0}, peakMemberQueueBytes{0};
+  std::atomic<uint64_t> roomBacklogPauses{0};  // a member stopped reading: its room's queue was too long
   JobQueueCounters jobs;  // every room's queue
   // client
   std::atomic<uint64_t> messagesSent{0}, messagesReceived{0}, messagesMissed{0}, messagesOutOfOrder{0};

@@ -63,8 +63,10 @@ class ChatServerWorkload final : public Workload {
   size_t readBudget(int64_t nowUs) override {
     if (!connection_) return SIZE_MAX;
     inbox_->noteSendQueue(connection_->queuedBytes());
-    backlogRetryUs_ = room_ >= 0 && hub_->waitingJobs(static_cast<uint32_t>(room_)) > kRoomBacklogJobs ? nowUs + kBacklogRetryUs : 0;
-    return backlogRetryUs_ ? 0 : SIZE_MAX;
+    const bool backlogged = room_ >= 0 && hub_->waitingJobs(static_cast<uint32_t>(room_)) > kRoomBacklogJobs;
+    if (backlogged && !backlogRetryUs_) connection_->endpoint.chat.roomBacklogPauses.fetch_add(1, std::memory_order_relaxed);
+    backlogRetryUs_ = backlogged ? nowUs + kBacklogRetryUs : 0;
+    return backlogged ? 0 : SIZE_MAX;
   }
 
   int64_t nextTimerUs() const override {

@@ -80,6 +80,7 @@ ChatValues readChat(const ChatCounters& c) {
   v.membersDropped = get(c.membersDropped);
   v.messagesDropped = get(c.messagesDropped);
   v.peakMemberQueueBytes = get(c.peakMemberQueueBytes);
+  v.roomBacklogPauses = get(c.roomBacklogPauses);
   v.jobsQueued = get(c.jobs.queued);
   v.jobsExecuted = get(c.jobs.executed);
   v.jobsHandedOff = get(c.jobs.handedOff);

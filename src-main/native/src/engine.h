@@ -48,7 +48,7 @@ struct EndpointAggregate {
 // The chat workload's figures (chat_counters.h), read one by one.
 struct ChatValues {
   uint64_t members = 0, joins = 0, broadcasts = 0, bytesEncoded = 0, deliveries = 0, presenceNotices = 0;
-  uint64_t membersDropped = 0, messagesDropped = 0, peakMemberQueueBytes = 0;
+  uint64_t membersDropped = 0, messagesDropped = 0, peakMemberQueueBytes = 0, roomBacklogPauses = 0;
   uint64_t jobsQueued = 0, jobsExecuted = 0, jobsHandedOff = 0;
   uint64_t messagesSent = 0, messagesReceived = 0, messagesMissed = 0, messagesOutOfOrder = 0;
 };

@@ -141,7 +141,7 @@ describe('formatSummary with chat endpoints', () => {
           endpoint({
             chat: {
               role: 'server', members: 100, joins: 100, broadcasts: 2000, bytesEncoded: 112_000, deliveries: 200_000, presenceNotices: 100,
-              membersDropped: 0, messagesDropped: 0, peakMemberQueueBytes: 25_856, jobsQueued: 2100, jobsExecuted: 2100, jobsHandedOff: 5,
+              membersDropped: 0, messagesDropped: 0, peakMemberQueueBytes: 25_856, roomBacklogPauses: 0, jobsQueued: 2100, jobsExecuted: 2100, jobsHandedOff: 5,
             },
           }),
           endpoint({ id: 'members', role: 'client', chat: { role: 'client', messagesSent: 2000, messagesReceived: 200_000, messagesMissed: 0, messagesOutOfOrder: 0 } }),
