@@ -69,7 +69,9 @@ describe.each(nativeVariants)('a 100-member chat room on the $name model', (vari
     const result = await runUntil(
       profileOf(
         [
-          chatServer(variant),
+          // The whole conversation (2,000 broadcasts of 56 bytes) fits one member's queue, so no
+          // stall of a loaded machine can make the room drop a message.
+          chatServer(variant, { memberQueueBytes: 1024 * 1024 }),
           chatClients('members', variant, members, { totalMessages: messagesEach, messagesPerSecond: 100, startWhenMembers: members }),
         ],
         { durationMs: 45_000, sampleEveryMs: 50, capture: { enabled: false, maxEntries: 16, previewBytes: 0 } },
@@ -101,24 +103,26 @@ describe.each(nativeVariants)('a 100-member chat room on the $name model', (vari
   });
 });
 
-// A member that reads 2 KB/s while the room sends about 60 KB/s to each member: its queue fills
-// within a second or two; the others must not notice.
-const slowVariants = nativeVariants.filter((variant) => ['blocking', 'epoll', 'completion-port'].includes(variant.model));
+// Each member is sent 8 × 500 broadcasts of 56 bytes (224 KB) over about 5 s. The member queue
+// holds 128 KiB, almost 3 s of that stream, so a fast member overflows only if its thread stalls
+// that long; the slow member reads 1 KB/s behind small kernel buffers (about 25 KB), so it
+// overflows by volume however slowly the machine runs the senders.
+const slowVariants = nativeVariants.filter((variant) => ['blocking', 'epoll', 'completion-port (epoll)'].includes(variant.name));
 
 describe.each(slowVariants)('a slow chat member on the $name model', (variant) => {
   const fastMembers = 8;
-  const messagesEach = 400;
-  const memberQueueBytes = 16 * 1024;
+  const messagesEach = 500;
+  const memberQueueBytes = 128 * 1024;
   const slowProfile = (overflow: 'drop-messages' | 'drop-member') =>
     profileOf(
       [
         // Small kernel buffers on both sides of the slow member, so its backlog soon reaches the
         // server's member queue instead of resting in the kernel.
         { ...chatServer(variant, { memberQueueBytes, overflow }), options: { sndBufBytes: 8192 } },
-        chatClients('fast', variant, fastMembers, { totalMessages: messagesEach, messagesPerSecond: 200, startWhenMembers: fastMembers + 1 }),
-        { ...chatClients('slow', variant, 1, { readBytesPerSecond: 2000, totalMessages: 1, startWhenMembers: fastMembers + 1 }), options: { rcvBufBytes: 4096 } },
+        chatClients('fast', variant, fastMembers, { totalMessages: messagesEach, messagesPerSecond: 100, startWhenMembers: fastMembers + 1 }),
+        { ...chatClients('slow', variant, 1, { readBytesPerSecond: 1000, totalMessages: 1, startWhenMembers: fastMembers + 1 }), options: { rcvBufBytes: 4096 } },
       ],
-      { durationMs: 45_000, sampleEveryMs: 50, capture: { enabled: false, maxEntries: 16, previewBytes: 0 } },
+      { durationMs: 50_000, sampleEveryMs: 50, capture: { enabled: false, maxEntries: 16, previewBytes: 0 } },
     );
   // The fast members hear everything: their own messages and the slow member's one.
   const expectedFast = fastMembers * (fastMembers * messagesEach + 1);

@@ -133,12 +133,12 @@ describe('the built-in profiles', () => {
   });
 
   it('chat-room: one encoding per broadcast, the slow member dropped with its reason, the others miss nothing', async () => {
-    const { result, findings } = await findingsOfRun('chat-room', 2500);
+    const { result, findings } = await findingsOfRun('chat-room', 3500);
     const [shared] = ofKind(findings, 'chat-shared-broadcast', 'server');
     expect(shared?.figures.bytesPerBroadcast).toBe(72);
     const [slow] = ofKind(findings, 'slow-chat-member', 'server');
-    expect(slow?.figures).toMatchObject({ membersDropped: 1, memberQueueBytes: 16384 });
-    expect(slow?.detail).toContain('member queue of 16384 bytes');
+    expect(slow?.figures).toMatchObject({ membersDropped: 1, memberQueueBytes: 65536 });
+    expect(slow?.detail).toContain('member queue of 65536 bytes');
     const members = result.endpoints.find((endpoint) => endpoint.id === 'members')?.chat;
     expect(members?.role === 'client' && members.messagesReceived).toBeGreaterThan(10_000);
     expect(members?.role === 'client' && members.messagesMissed).toBe(0);

@@ -39,9 +39,11 @@ void MemberInbox::evict(std::string reason) {
   connection_->wakeWorkload();
 }
 
-void MemberInbox::wakeOwner() {
+bool MemberInbox::wakeOwner() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (connection_) connection_->wakeWorkload();
+  if (!connection_) return false;
+  connection_->wakeWorkload();
+  return true;
 }
 
 bool MemberInbox::take(std::vector<SharedFrame>* out, std::string* reason) {
@@ -79,8 +81,10 @@ void ChatRoom::execute() {
     if (!next) continue;  // no member thread to take over: this one goes on
     queue_.handOff();
     hub_.handedOff(this);
-    next->wakeOwner();
-    return;
+    // A woken member resumes the room from onWake(), or from onClose() if it closes first.
+    if (next->wakeOwner()) return;
+    // It had closed (its leave job still queued): take the room back unless another thread has.
+    if (!queue_.claim()) return;
   }
 }
 

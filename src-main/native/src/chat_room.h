@@ -35,8 +35,9 @@ class MemberInbox {
   Offer offer(const SharedFrame& frame, uint64_t limitBytes, uint64_t* queuedBytes);
   // The member is dropped from its room; its owner closes it with this reason when woken.
   void evict(std::string reason);
-  // Asks the owner thread to look in (a room handed off to it).
-  void wakeOwner();
+  // Asks the owner thread to look in (a room handed off to it). False when the member has
+  // closed: no thread will look.
+  bool wakeOwner();
 
   // Owner thread: moves the waiting frames into *out; true (with *reason) when evicted.
   bool take(std::vector<SharedFrame>* out, std::string* reason);
