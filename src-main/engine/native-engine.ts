@@ -18,7 +18,7 @@ export interface NativeSocketOptions {
 }
 
 export interface NativeWorkload {
-  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed';
+  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed' | 'proxy';
   messageBytesEcho?: number;
   readBytesPerSecond?: number;
   writeBytes?: number;
@@ -38,6 +38,19 @@ export interface NativeWorkload {
   maxInFlight?: number;
   violation?: 'size-below-header' | 'size-above-maximum' | 'stalled-mid-frame';
   goodFramesBefore?: number;
+  seed?: number;
+  toServer?: NativeFaultSet;
+  toClient?: NativeFaultSet;
+}
+
+/** A proxy direction's faults as the addon reads them (addon.cc: readFaultSet); absent = not injected. */
+export interface NativeFaultSet {
+  latency?: { probability: number; ms: number; jitterMs: number };
+  bandwidth?: { probability: number; bytesPerSecond: number };
+  slicer?: { probability: number; pieceBytes: number; delayMs: number };
+  reset?: { probability: number; afterBytes?: number; afterMs?: number };
+  blackhole?: { probability: number; afterBytes?: number; afterMs?: number };
+  slowClose?: { probability: number; delayMs: number };
 }
 
 export interface NativeFrameFormat {
@@ -51,7 +64,7 @@ export interface NativeFrameFormat {
 
 export interface NativeEndpoint {
   id: string;
-  role: 'server' | 'client';
+  role: 'server' | 'client' | 'proxy';
   transport: 'tcp' | 'udp';
   model: string;
   threads?: number;
@@ -61,6 +74,9 @@ export interface NativeEndpoint {
   host?: string;
   port?: number;
   connectEndpoint?: number;
+  /** Proxies without connectEndpoint: their upstream's numeric address. */
+  upstreamHost?: string;
+  upstreamPort?: number;
   connections?: number;
   verifyIncoming?: boolean;
   options: NativeSocketOptions;

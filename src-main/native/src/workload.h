@@ -30,6 +30,8 @@ class Workload {
   virtual int64_t nextTimerUs() const { return 0; }
   // How many bytes the workload will read now (a slow reader reads less, or nothing).
   virtual size_t readBudget(int64_t nowUs) { return SIZE_MAX; }
+  // The connection is about to close; reset: the peer reset it, or it closes abortively.
+  virtual void onClosing(Connection& connection, bool reset) {}
 };
 
 }  // namespace sockscope

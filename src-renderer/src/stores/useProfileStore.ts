@@ -46,6 +46,8 @@ export function defaultWorkload(kind: WorkloadKind): EndpointInput['workload'] {
       return { kind, maxInFlight: 1, requestsPerSecond: 100 };
     case 'malformed':
       return { kind, violation: 'size-above-maximum', goodFramesBefore: 1 };
+    case 'proxy':
+      return { kind, toServer: {}, toClient: {}, seed: 1 };
   }
 }
 
