@@ -1,10 +1,11 @@
 // The fault-injection proxy on real loopback sockets: a client connects to the proxy endpoint,
 // which carries each connection on to a server, delaying, pacing, cutting, resetting or
 // swallowing the bytes as its faults say.
+import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { FaultSetInput } from '../../src-shared/proxy-faults.js';
-import type { EndpointResult } from '../../src-shared/result.js';
+import type { EndpointResult, RunResult } from '../../src-shared/result.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 
@@ -138,11 +139,221 @@ describe('the proxy latency', () => {
     expect(direct.p50).toBeLessThan(5_000);
     // Jitter of ±30 ms each way spreads the round trips; without it they sit close to 100 ms.
     expect(spread.count).toBeGreaterThan(5);
-    expect(spread.p90 - spread.p50).toBeGreaterThan(delayed.p90 - delayed.p50);
+    console.log(`latency: p50 ${delayed.p50} µs through the proxy, ${direct.p50} µs direct; with jitter p50 ${spread.p50} µs, p90 ${spread.p90} µs, max ${spread.max} µs`);
+    expect(spread.p90 - spread.p50).toBeGreaterThan(10_000);
     const proxy = proxyFigures(endpointOf(result, 'proxy'));
     expect(proxy.toServer.drawn.latency).toBe(1);
     expect(proxy.toClient.drawn.latency).toBe(1);
     // A 64-byte message waits 50 ms in each direction's queue.
     expect(proxy.toServer.queuePeakBytes).toBeGreaterThanOrEqual(64);
+  });
+});
+
+describe('the proxy bandwidth limit', () => {
+  it('passes a bulk stream on at about the limit, and the sender\'s queues fill behind it', async () => {
+    const bytesPerSecond = 1_000_000;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'sink' } },
+          proxyOf({ bandwidth: { bytesPerSecond } }),
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'bulk' } },
+        ],
+        { durationMs: 2500 },
+      ),
+    );
+    const server = endpointOf(result, 'server');
+    const rate = server.counters.bytesIn / (result.elapsedMs / 1000);
+    console.log(`bandwidth: ${Math.round(rate)} bytes/s at the sink for a limit of ${bytesPerSecond}`);
+    expect(rate).toBeGreaterThan(0.6 * bytesPerSecond);
+    expect(rate).toBeLessThan(1.4 * bytesPerSecond);
+    // The stream is the bulk pattern, whole and in order.
+    expect(server.counters.verifyErrors).toBe(0);
+    const proxy = proxyFigures(endpointOf(result, 'proxy'));
+    // The proxy held its bound of bytes back and stopped reading: the client's kernel send queue
+    // filled instead.
+    expect(proxy.toServer.queueFull).toBeGreaterThanOrEqual(1);
+    expect(proxy.toServer.queuePeakBytes).toBeGreaterThanOrEqual(4 * 1024 * 1024);
+    expect(result.limitsHit.some((hit) => hit.startsWith('proxy: the toServer queue'))).toBe(true);
+    const client = endpointOf(result, 'client').connections[0]!;
+    const kernelQueued = Math.max(...client.samples.map((sample) => sample.kernelSendQueueBytes ?? 0));
+    console.log(`bandwidth: the client's kernel send queue held up to ${kernelQueued} bytes`);
+    expect(kernelQueued).toBeGreaterThan(64 * 1024);
+  });
+});
+
+describe('the proxy reset', () => {
+  it('resets both peers after about N bytes', async () => {
+    const afterBytes = 100_000;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'sink' } },
+          proxyOf({ reset: { afterBytes } }),
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'bulk', writeBytes: 16384 } },
+        ],
+        { durationMs: 1000 },
+      ),
+    );
+    const server = endpointOf(result, 'server');
+    const client = endpointOf(result, 'client');
+    const proxy = endpointOf(result, 'proxy');
+    console.log(`reset: the server read ${server.counters.bytesIn} bytes before the reset (afterBytes ${afterBytes})`);
+    expect(server.counters.bytesIn).toBeGreaterThan(afterBytes / 2);
+    expect(server.counters.bytesIn).toBeLessThanOrEqual(afterBytes);
+    expect(eventsOf(server).filter((event) => event.type === 'reset')).toEqual([expect.objectContaining({ code: 'ECONNRESET' })]);
+    const clientResets = eventsOf(client).filter((event) => event.type === 'reset');
+    expect(clientResets).toHaveLength(1);
+    expect(['ECONNRESET', 'EPIPE']).toContain(clientResets[0]!.code);
+    expect(proxyFigures(proxy).toServer.resetsInjected).toBe(1);
+    const closed = eventsOf(proxy).filter((event) => event.type === 'closed');
+    expect(closed).toHaveLength(2);
+    expect(closed.every((event) => event.abortive === true && event.message?.includes(`reset after ${afterBytes} bytes to-server`))).toBe(true);
+    expect(eventsOf(proxy).filter((event) => event.type === 'fault')).toEqual([expect.objectContaining({ fault: 'reset', direction: 'to-server' })]);
+  });
+});
+
+describe('the proxy blackhole', () => {
+  it('swallows the bytes after the threshold while both connections stay established', async () => {
+    const messageBytes = 64;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'echo' } },
+          proxyOf({ blackhole: { afterBytes: 10 * messageBytes } }),
+          {
+            id: 'client',
+            role: 'client',
+            transport: 'tcp',
+            model: 'epoll',
+            connect: { endpoint: 'proxy' },
+            workload: { kind: 'ping-pong', messageBytes, messagesPerSecond: 50 },
+          },
+        ],
+        { durationMs: 1200 },
+      ),
+    );
+    const server = endpointOf(result, 'server');
+    const client = endpointOf(result, 'client');
+    const proxy = endpointOf(result, 'proxy');
+    // Ten round trips, then the eleventh message vanished and the client waits for its echo.
+    expect(client.counters.messages).toBe(10);
+    expect(server.counters.bytesIn).toBe(10 * messageBytes);
+    expect(proxyFigures(proxy).toServer.bytesBlackholed).toBe(messageBytes);
+    for (const endpoint of [client, server]) {
+      const connection = endpoint.connections[0]!;
+      // Open to the end: the run's stop closes everything, after the last sample.
+      const lastSample = connection.samples.at(-1)!;
+      expect(lastSample.atMs).toBeGreaterThan(1000);
+      expect(lastSample.tcp?.state).toBe('ESTABLISHED');
+      const beforeStop = connection.events.filter((event) => event.atMs <= lastSample.atMs).map((event) => event.type);
+      expect(beforeStop).not.toContain('reset');
+      expect(beforeStop).not.toContain('peer-shutdown');
+      expect(beforeStop).not.toContain('closed');
+    }
+    expect(eventsOf(proxy).filter((event) => event.type === 'fault')).toEqual([expect.objectContaining({ fault: 'blackhole', direction: 'to-server' })]);
+  });
+});
+
+describe('the proxy slow close', () => {
+  it('passes a shutdown(write) on only after the delay, while data still flows the other way', async () => {
+    const delayMs = 300;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'manual' } },
+          proxyOf({ slowClose: { delayMs } }),
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'manual' } },
+        ],
+        {
+          durationMs: 1200,
+          actions: [
+            { atMs: 200, endpoint: 'client', do: 'shutdown', how: 'write' },
+            { atMs: 350, endpoint: 'server', do: 'send', text: 'still here' },
+          ],
+        },
+      ),
+    );
+    const client = endpointOf(result, 'client');
+    const server = endpointOf(result, 'server');
+    const shutdownAt = eventsOf(client).find((event) => event.type === 'shutdown')!.atMs;
+    const finAt = eventsOf(server).find((event) => event.type === 'peer-shutdown')!.atMs;
+    console.log(`slowClose: the FIN reached the server ${(finAt - shutdownAt).toFixed(1)} ms after the client's shutdown (delay ${delayMs} ms)`);
+    expect(finAt - shutdownAt).toBeGreaterThanOrEqual(delayMs - 5);
+    expect(finAt - shutdownAt).toBeLessThan(delayMs + 400);
+    // The server's answer, sent while the FIN was held, reached the client.
+    expect(client.counters.bytesIn).toBe('still here'.length);
+    expect(proxyFigures(endpointOf(result, 'proxy')).toServer.slowCloses).toBe(1);
+  });
+});
+
+describe('the proxy fault probability', () => {
+  it('draws a fault for some connections and not others, the same ones again with the same seed', async () => {
+    const run = () =>
+      runProfile(
+        profileOf(
+          [
+            { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'echo' } },
+            { ...proxyOf({ latency: { ms: 20, probability: 0.5 } }), workload: { kind: 'proxy', toServer: { latency: { ms: 20, probability: 0.5 } }, seed: 7 } },
+            {
+              id: 'client',
+              role: 'client',
+              transport: 'tcp',
+              model: 'epoll',
+              connect: { endpoint: 'proxy' },
+              connections: 20,
+              workload: { kind: 'ping-pong', messagesPerSecond: 20 },
+            },
+          ],
+          { durationMs: 800 },
+        ),
+      );
+    // The proxied connection's place among those accepted: its client side is adopted first,
+    // then its upstream, on one thread, so client sides have the even indexes.
+    const drew = (result: RunResult) =>
+      endpointOf(result, 'proxy')
+        .connections.filter((connection) => connection.events.some((event) => event.type === 'fault' && event.fault === 'latency'))
+        .map((connection) => connection.index / 2)
+        .sort((a, b) => a - b);
+    const first = await run();
+    const second = await run();
+    const drawn = proxyFigures(endpointOf(first, 'proxy')).toServer.drawn.latency;
+    console.log(`probability: ${drawn} of 20 connections drew the latency; ordinals ${drew(first).join(', ')}`);
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(20);
+    expect(drew(first)).toHaveLength(drawn);
+    expect(drew(second)).toEqual(drew(first));
+    expect(proxyFigures(endpointOf(first, 'proxy')).connectionsProxied).toBe(20);
+  });
+});
+
+describe('a proxy whose upstream does not answer', () => {
+  it('closes the client\'s side abortively with the upstream address and ECONNREFUSED as the reason', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const free = (probe.address() as net.AddressInfo).port;
+        probe.close(() => resolve(free));
+      });
+    });
+    const result = await runProfile(
+      profileOf(
+        [
+          { ...proxyOf({}), connect: { host: '127.0.0.1', port } },
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'ping-pong' } },
+        ],
+        { durationMs: 500 },
+      ),
+    );
+    const proxy = endpointOf(result, 'proxy');
+    expect(proxyFigures(proxy).upstreamConnectFailures).toBe(1);
+    const closed = eventsOf(proxy).filter((event) => event.type === 'closed' && event.code === 'ECONNREFUSED');
+    expect(closed.length).toBeGreaterThanOrEqual(1);
+    expect(closed[0]!.message).toContain(`127.0.0.1:${port}`);
+    expect(closed.some((event) => event.abortive === true)).toBe(true);
+    expect(proxy.errors).toEqual([expect.objectContaining({ code: 'ECONNREFUSED' })]);
+    // The client saw its connection reset, and the run went on to its end.
+    expect(eventsOf(endpointOf(result, 'client')).some((event) => event.type === 'reset')).toBe(true);
+    expect(result.completed).toBe(true);
   });
 });

@@ -310,7 +310,8 @@ class ReactorThread final : public Waker {
         acceptSome();
         return;
       case Kind::Connecting: {
-        Status status = finishConnect(event.fd, endpoint_.boundAddress);
+        // A proxy's connecting sockets go to its upstream; a client's to its target.
+        Status status = finishConnect(event.fd, endpoint_.spec.role == Role::Proxy ? endpoint_.upstreamAddress : endpoint_.boundAddress);
         poller_->remove(event.fd);
         if (!status.ok()) {
           engine_.reportError(endpoint_, entry.connection->id, status);
