@@ -51,7 +51,8 @@ describe('a proxy endpoint in a profile', () => {
   });
 
   it('needs an upstream that is a server, and listen', () => {
-    const { listen: _listen, ...withoutListen } = proxy;
+    const withoutListen = { ...proxy };
+    delete withoutListen.listen;
     expect(problemsOf([server, { ...withoutListen, connect: { endpoint: 'client' } }, client])).toEqual([
       'endpoints.1.listen: a proxy needs "listen": {"host", "port"}, where its clients connect',
       'endpoints.1.connect.endpoint: "client" is a client; connect to a server',
