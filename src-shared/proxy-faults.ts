@@ -27,10 +27,12 @@ export const faultSetSchema = z.strictObject({
       ms: z.int().min(0).max(hour).describe('added to every byte in this direction'),
       jitterMs: z.int().min(0).max(hour).default(0).describe('each read is delayed by ms ± up to jitterMs, never overtaking earlier bytes'),
     })
-    .optional(),
+    .optional()
+    .describe('delay every byte in this direction (the kernel here has no netem: this is how a run gets a long path)'),
   bandwidth: z
     .strictObject({ probability, bytesPerSecond: z.int().min(1).max(2 ** 40).describe('the most bytes per second passed on (a token bucket)') })
-    .optional(),
+    .optional()
+    .describe('a narrow link: the proxy passes bytes on no faster than this, and the sender\'s queues fill behind it'),
   slicer: z
     .strictObject({
       probability,

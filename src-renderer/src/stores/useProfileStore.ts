@@ -2,7 +2,7 @@ import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { z } from 'zod';
 import type { ProfileEntry, ProfileRef } from '../../../src-shared/api.js';
-import { actionSchema, profileSchema, profileSchemaId, type EndpointInput, type ProfileInput, type WorkloadKind } from '../../../src-shared/profile.js';
+import { actionSchema, profileSchema, profileSchemaId, type EndpointInput, type EndpointRole, type ProfileInput, type WorkloadKind } from '../../../src-shared/profile.js';
 import { getApi } from '../api/index.js';
 import { describeFailure } from '../api/errors.js';
 import { addIssue, issuesAt, issuesByPath, type FieldIssues } from '../lib/field-issues.js';
@@ -121,6 +121,7 @@ export const useProfileStore = defineStore('profile', () => {
   const issueCount = computed(() => Object.values(issues.value).reduce((sum, list) => sum + list.length, 0));
   const endpointIds = computed(() => draft.value.endpoints.map((endpoint) => endpoint.id));
   const serverIds = computed(() => draft.value.endpoints.filter((endpoint) => endpoint.role === 'server').map((endpoint) => endpoint.id));
+  const proxyIds = computed(() => draft.value.endpoints.filter((endpoint) => endpoint.role === 'proxy').map((endpoint) => endpoint.id));
 
   function messagesAt(path: string, nested = false): string[] {
     return issuesAt(issues.value, path, nested);
@@ -139,8 +140,20 @@ export const useProfileStore = defineStore('profile', () => {
     return `${base}${n === 1 ? '' : n}`;
   }
 
-  function addEndpoint(role: 'server' | 'client'): void {
-    if (role === 'server') {
+  function addEndpoint(role: EndpointRole): void {
+    if (role === 'proxy') {
+      const server = serverIds.value[0];
+      draft.value.endpoints.push({
+        id: freshId('proxy'),
+        role,
+        transport: 'tcp',
+        model: 'epoll',
+        listen: { host: '127.0.0.1', port: 0 },
+        connect: server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 },
+        options: {},
+        workload: defaultWorkload('proxy'),
+      });
+    } else if (role === 'server') {
       draft.value.endpoints.push({
         id: freshId('server'),
         role,
@@ -170,18 +183,26 @@ export const useProfileStore = defineStore('profile', () => {
   }
 
   /** A role change moves listen/connect along, so the endpoint stays valid where it can. */
-  function setRole(index: number, role: 'server' | 'client'): void {
+  function setRole(index: number, role: EndpointRole): void {
     const endpoint = draft.value.endpoints[index];
     if (!endpoint || endpoint.role === role) return;
+    const wasProxy = endpoint.role === 'proxy';
     endpoint.role = role;
-    if (role === 'server') {
-      delete endpoint.connect;
+    const server = serverIds.value.find((id) => id !== endpoint.id);
+    if (role !== 'client') {
       delete endpoint.connections;
       endpoint.listen ??= { host: '127.0.0.1', port: 0 };
-    } else {
-      delete endpoint.listen;
-      const server = serverIds.value.find((id) => id !== endpoint.id);
-      endpoint.connect ??= server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 };
+    }
+    if (role === 'server') delete endpoint.connect;
+    if (role === 'client') delete endpoint.listen;
+    if (role !== 'server') endpoint.connect ??= server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 };
+    // A proxy runs only the proxy workload, on TCP and a reactor model.
+    if (role === 'proxy') {
+      endpoint.workload = defaultWorkload('proxy');
+      endpoint.transport = 'tcp';
+      if (endpoint.model !== 'select') endpoint.model = 'epoll';
+    } else if (wasProxy) {
+      endpoint.workload = defaultWorkload(role === 'server' ? 'echo' : 'ping-pong');
     }
   }
 
@@ -294,6 +315,7 @@ export const useProfileStore = defineStore('profile', () => {
     issueCount,
     endpointIds,
     serverIds,
+    proxyIds,
     messagesAt,
     setRemoteIssues,
     addEndpoint,
