@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointInput } from '../../src-shared/profile.js';
 import type { FaultSetInput } from '../../src-shared/proxy-faults.js';
 import type { EndpointResult, RunResult } from '../../src-shared/result.js';
+import { loadNativeAddon } from '../../src-main/engine/native-engine.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 
@@ -355,5 +356,23 @@ describe('a proxy whose upstream does not answer', () => {
     // The client saw its connection reset, and the run went on to its end.
     expect(eventsOf(endpointOf(result, 'client')).some((event) => event.type === 'reset')).toBe(true);
     expect(result.completed).toBe(true);
+  });
+});
+
+describe('a proxy at the addon boundary', () => {
+  it('is turned away with a TypeError naming the field when the engine could not run it', () => {
+    const { Engine } = loadNativeAddon();
+    const construct = (endpoint: Record<string, unknown>) => () =>
+      new Engine(
+        { endpoints: [{ id: 'p', role: 'proxy', transport: 'tcp', model: 'epoll', host: '127.0.0.1', port: 0, upstreamHost: '127.0.0.1', upstreamPort: 9, options: {}, workload: { kind: 'proxy' }, ...endpoint }] } as never,
+        () => undefined,
+      );
+    expect(construct({ model: 'blocking' })).toThrow(/config.endpoints\[0\].model must be select or epoll for a proxy/);
+    expect(construct({ workload: { kind: 'echo' } })).toThrow(/config.endpoints\[0\].workload.kind must be "proxy" for a proxy/);
+    expect(construct({ workload: { kind: 'proxy', toServer: { latency: { ms: 5, probability: 2 } } } })).toThrow(
+      /config.endpoints\[0\].workload.toServer.latency.probability must be a number from 0 to 1/,
+    );
+    expect(construct({ workload: { kind: 'proxy', toClient: { reset: {} } } })).toThrow(/config.endpoints\[0\].workload.toClient.reset must be given afterBytes or afterMs/);
+    expect(construct({ upstreamPort: undefined })).toThrow(/upstreamPort/);
   });
 });

@@ -292,6 +292,7 @@ EngineConfig readConfig(const Napi::Object& config) {
     if (proxy && spec.connectEndpoint < 0) {
       spec.upstreamHost = stringField(e, "upstreamHost", path);
       spec.upstreamPort = static_cast<int>(intField(e, "upstreamPort", path, 0, 1, 65535));
+      if (spec.upstreamPort == 0) typeError(config.Env(), path + ".upstreamPort", "a port from 1 to 65535 (or connectEndpoint given)");
     }
     out.endpoints.push_back(std::move(spec));
   }
