@@ -288,6 +288,45 @@ describe('the proxy slow close', () => {
   });
 });
 
+describe('the proxy between two peers that close', () => {
+  it('passes a FIN on each way and closes both sides gracefully, and passes a reset on as a reset', async () => {
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'echo' } },
+          proxyOf({}),
+          // One connection sends 100 kB, then shuts down writing: the echo finishes and closes.
+          {
+            id: 'graceful',
+            role: 'client',
+            transport: 'tcp',
+            model: 'epoll',
+            connect: { endpoint: 'proxy' },
+            workload: { kind: 'bulk', totalBytes: 100_000, thenShutdownWrite: true },
+          },
+          { id: 'aborted', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'manual' } },
+        ],
+        { durationMs: 1000, actions: [{ atMs: 300, endpoint: 'aborted', do: 'close', abortive: true }] },
+      ),
+    );
+    const graceful = endpointOf(result, 'graceful');
+    // The whole echo came back before the server's FIN, through both of the proxy's directions.
+    expect(graceful.counters.bytesIn).toBe(100_000);
+    expect(graceful.counters.verifyErrors).toBe(0);
+    const gracefulEvents = eventsOf(graceful).map((event) => event.type);
+    expect(gracefulEvents).toContain('peer-shutdown');
+    expect(gracefulEvents).not.toContain('reset');
+    const server = endpointOf(result, 'server');
+    const serverClosed = server.connections.map((connection) => connection.events.find((event) => event.type === 'closed'));
+    // The aborted client's RST reached the server as a reset; the graceful one's connection closed without one.
+    expect(server.connections.filter((connection) => connection.events.some((event) => event.type === 'reset' && event.code === 'ECONNRESET'))).toHaveLength(1);
+    expect(serverClosed.filter((closed) => closed !== undefined && closed.atMs < 900)).toHaveLength(2);
+    const proxyClosed = eventsOf(endpointOf(result, 'proxy')).filter((event) => event.type === 'closed');
+    expect(proxyClosed.filter((event) => event.abortive === true && event.message === 'the other side of the proxy was reset')).toHaveLength(1);
+    expect(proxyClosed.filter((event) => event.atMs < 900)).toHaveLength(4);
+  });
+});
+
 describe('the proxy fault probability', () => {
   it('draws a fault for some connections and not others, the same ones again with the same seed', async () => {
     const run = () =>

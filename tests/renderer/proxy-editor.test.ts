@@ -1,13 +1,17 @@
 // @vitest-environment happy-dom
 // The workbench builds a proxy endpoint: added between a server and a client, its faults edited
-// per direction with an enable checkbox, its problems shown beside the field.
+// per direction with an enable checkbox, its problems shown beside the field. The live summary
+// shows what the proxy did.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { setApi } from '../../src-renderer/src/api/index.js';
 import WorkbenchView from '../../src-renderer/src/views/WorkbenchView.vue';
+import EndpointSummary from '../../src-renderer/src/components/EndpointSummary.vue';
 import { useProfileStore } from '../../src-renderer/src/stores/useProfileStore.js';
-import { FakeApi } from './fixtures.js';
+import { useSamplesStore } from '../../src-renderer/src/stores/useSamplesStore.js';
+import { proxyFaults, type ProxyDirectionCounters } from '../../src-shared/proxy-faults.js';
+import { batch, endpoint, FakeApi } from './fixtures.js';
 
 beforeEach(() => {
   localStorage.clear();
@@ -71,5 +75,38 @@ describe('a proxy in the workbench', () => {
     expect(store.draft.endpoints[1]).toMatchObject({ role: 'server', workload: { kind: 'echo' } });
     expect(store.draft.endpoints[1]!.connect).toBeUndefined();
     expect(store.valid).toBe(true);
+  });
+});
+
+describe('the live summary of a proxy', () => {
+  it('shows per direction what the proxy forwarded and which faults acted', async () => {
+    const direction = (over: Partial<ProxyDirectionCounters>): ProxyDirectionCounters => ({
+      bytesForwarded: 0, queuePeakBytes: 0, queueFull: 0, piecesWritten: 0, bytesBlackholed: 0, resetsInjected: 0, slowCloses: 0,
+      drawn: Object.fromEntries(proxyFaults.map((fault) => [fault, 0])) as ProxyDirectionCounters['drawn'],
+      ...over,
+    });
+    const samples = useSamplesStore();
+    samples.reset(100);
+    samples.ingest(
+      batch({
+        endpoints: [
+          endpoint({
+            proxy: {
+              connectionsProxied: 4,
+              upstreamConnectFailures: 1,
+              toServer: direction({ bytesForwarded: 12_000, piecesWritten: 480, drawn: { ...direction({}).drawn, slicer: 4, latency: 4 } }),
+              toClient: direction({ bytesForwarded: 3000, bytesBlackholed: 640, drawn: { ...direction({}).drawn, blackhole: 2 } }),
+            },
+          }),
+        ],
+      }),
+    );
+    const wrapper = mount(EndpointSummary);
+    const lines = wrapper.findAll('[data-metric="proxy"]').map((line) => line.text());
+    expect(lines).toEqual([
+      '→ server: 12.0 kB forwarded, 480 slicer pieces (latency ×4, slicer ×4)',
+      '→ client: 3.00 kB forwarded, 640 B blackholed (blackhole ×2)',
+      '1 of 4 upstream connects failed',
+    ]);
   });
 });

@@ -267,7 +267,16 @@ void Connection::shutdown(ShutdownHow how) {
   }
   const int stateBefore = tcp() && how != ShutdownHow::Read ? readTcpState(fd_) : -1;
   if (::shutdown(fd_, flag) != 0) {
-    Status status = errnoStatus(errno, std::string("shutdown(") + shutdownName(how) + ")");
+    const int err = errno;
+    // A peer that reset the connection while nothing read it (after its FIN, say) leaves shutdown
+    // only ENOTCONN to say; the socket's pending error says what happened, and it is a reset.
+    int pending = 0;
+    socklen_t length = sizeof pending;
+    if (err == ENOTCONN && tcp() && getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 && (pending == ECONNRESET || pending == EPIPE)) {
+      fail(pending, "shutdown");
+      return;
+    }
+    Status status = errnoStatus(err, std::string("shutdown(") + shutdownName(how) + ")");
     endpoint.recordError(status);
     EngineEvent error;
     error.code = status.code;

@@ -400,7 +400,15 @@ class ReactorThread final : public Waker {
     auto found = entries_.find(fd);
     const int peerFd = found == entries_.end() ? -1 : found->second.peerFd;
     settleOne(fd);
-    if (peerFd >= 0) settleOne(peerFd);
+    if (peerFd < 0) return;
+    // Settling one side can change the other: a write that drained its queue lets the other side
+    // read again or pass a FIN on, a close closes the other. Settle them in turn until a round in
+    // which neither wrote nor closed (bounded: each round moves bytes or ends something).
+    for (int round = 0; round < 8; ++round) {
+      const bool peerMoved = settleOne(peerFd);
+      const bool moved = settleOne(fd);
+      if (!peerMoved && !moved) break;
+    }
   }
 
   // Drops an entry, and its pair's reference to it (the descriptor may be reused).
@@ -414,17 +422,20 @@ class ReactorThread final : public Waker {
     entries_.erase(found);
   }
 
-  void settleOne(int fd) {
+  // Returns whether it wrote or closed the connection, which may change a proxied peer.
+  bool settleOne(int fd) {
     auto found = entries_.find(fd);
-    if (found == entries_.end()) return;
+    if (found == entries_.end()) return false;
     Entry& entry = found->second;
-    if (entry.kind != Kind::Open) return;
+    if (entry.kind != Kind::Open) return false;
     std::shared_ptr<Connection> connection = entry.connection;
     connection->runCommands();
+    bool moved = false;
     // Writes a command or timer queued go out now rather than after another wait.
     if (connection->wantsWrite() && !entry.wantWrite) {
       for (int i = 0; i < kCallsPerTurn && connection->wantsWrite(); ++i) {
         if (connection->writeOnce() != IoResult::Progress) break;
+        moved = true;
       }
     }
     if (connection->closeRequested() || connection->closed()) {
@@ -432,7 +443,7 @@ class ReactorThread final : public Waker {
       forget(fd);
       connection->close();
       engine_.release(connection);
-      return;
+      return true;
     }
     const bool wantRead = connection->wantsRead();
     const bool wantWrite = connection->wantsWrite();
@@ -452,6 +463,7 @@ class ReactorThread final : public Waker {
       timers_.push(Timer{timerAtUs, fd, connection});
       if (timers_.size() > 4 * entries_.size() + 64) compactTimers();
     }
+    return moved;
   }
 
   // Superseded timers stay in the heap until they come due; when they pile up (a paced sender
