@@ -2,14 +2,16 @@ import type { ProxyCounters, ProxyDirectionCounters, ProxyFault } from './proxy-
 import { proxyFaults } from './proxy-faults.js';
 import { formatBytes } from './units.js';
 
+const counted = (count: number, one: string): string => `${count} ${one}${count === 1 ? '' : 's'}`;
+
 /** What one direction of a proxy did, in a few words: bytes, and each fault that acted. */
 export function describeProxyDirection(counters: ProxyDirectionCounters): string {
   const parts = [`${formatBytes(counters.bytesForwarded)} forwarded`];
   if (counters.queuePeakBytes > 0) parts.push(`up to ${formatBytes(counters.queuePeakBytes)} held`);
   if (counters.piecesWritten > 0) parts.push(`${counters.piecesWritten} slicer pieces`);
   if (counters.bytesBlackholed > 0) parts.push(`${formatBytes(counters.bytesBlackholed)} blackholed`);
-  if (counters.resetsInjected > 0) parts.push(`${counters.resetsInjected} resets`);
-  if (counters.slowCloses > 0) parts.push(`${counters.slowCloses} FINs held`);
+  if (counters.resetsInjected > 0) parts.push(counted(counters.resetsInjected, 'reset'));
+  if (counters.slowCloses > 0) parts.push(`${counted(counters.slowCloses, 'FIN')} held`);
   if (counters.queueFull > 0) parts.push(`queue full ${counters.queueFull}×`);
   return parts.join(', ');
 }
