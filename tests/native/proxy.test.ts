@@ -214,6 +214,33 @@ describe('the proxy reset', () => {
   });
 });
 
+describe('the proxy reset by time', () => {
+  it('resets both peers about afterMs after the connection was accepted', async () => {
+    const afterMs = 300;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: loopback, workload: { kind: 'echo' } },
+          proxyOf({}, { reset: { afterMs } }),
+          { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, workload: { kind: 'ping-pong', messagesPerSecond: 100 } },
+        ],
+        { durationMs: 1000 },
+      ),
+    );
+    const client = endpointOf(result, 'client');
+    const opened = eventsOf(client).find((event) => event.type === 'open')!.atMs;
+    const reset = eventsOf(client).find((event) => event.type === 'reset');
+    console.log(`reset by time: the client saw the reset ${reset ? (reset.atMs - opened).toFixed(1) : '-'} ms after it connected (afterMs ${afterMs})`);
+    expect(reset?.code).toBe('ECONNRESET');
+    expect(reset!.atMs - opened).toBeGreaterThanOrEqual(afterMs - 5);
+    expect(reset!.atMs - opened).toBeLessThan(afterMs + 300);
+    expect(eventsOf(endpointOf(result, 'server')).some((event) => event.type === 'reset')).toBe(true);
+    expect(proxyFigures(endpointOf(result, 'proxy')).toClient.resetsInjected).toBe(1);
+    // Round trips went on until the reset.
+    expect(client.counters.messages).toBeGreaterThan(10);
+  });
+});
+
 describe('the proxy blackhole', () => {
   it('swallows the bytes after the threshold while both connections stay established', async () => {
     const messageBytes = 64;
