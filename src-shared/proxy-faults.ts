@@ -56,7 +56,7 @@ export const faultSetSchema = z.strictObject({
       afterMs: z.int().min(1).max(24 * hour).optional().describe('this long after the connection was accepted'),
     })
     .optional()
-    .describe('from then on (or from the first byte, with neither threshold) bytes read in this direction are discarded; both connections stay open'),
+    .describe('from then on (or from the first byte, with neither threshold) bytes read in this direction are discarded, and so is a FIN; both connections stay open'),
   slowClose: z
     .strictObject({ probability, delayMs: z.int().min(1).max(hour).describe('how long a FIN is held before it is passed on') })
     .optional()

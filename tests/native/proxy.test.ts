@@ -242,7 +242,7 @@ describe('the proxy reset by time', () => {
 });
 
 describe('the proxy blackhole', () => {
-  it('swallows the bytes after the threshold while both connections stay established', async () => {
+  it('swallows the bytes after the threshold, and then a FIN, while the server\'s connection stays established', async () => {
     const messageBytes = 64;
     const result = await runProfile(
       profileOf(
@@ -258,7 +258,8 @@ describe('the proxy blackhole', () => {
             workload: { kind: 'ping-pong', messageBytes, messagesPerSecond: 50 },
           },
         ],
-        { durationMs: 1200 },
+        // The client gives up waiting and shuts down writing: the FIN goes into the blackhole too.
+        { durationMs: 1200, actions: [{ atMs: 700, endpoint: 'client', do: 'shutdown', how: 'write' }] },
       ),
     );
     const server = endpointOf(result, 'server');
@@ -268,12 +269,13 @@ describe('the proxy blackhole', () => {
     expect(client.counters.messages).toBe(10);
     expect(server.counters.bytesIn).toBe(10 * messageBytes);
     expect(proxyFigures(proxy).toServer.bytesBlackholed).toBe(messageBytes);
-    for (const endpoint of [client, server]) {
+    for (const [endpoint, state] of [[client, 'FIN_WAIT2'], [server, 'ESTABLISHED']] as const) {
       const connection = endpoint.connections[0]!;
-      // Open to the end: the run's stop closes everything, after the last sample.
+      // Open to the end: the run's stop closes everything, after the last sample. The client's FIN
+      // was acknowledged by the proxy, never passed on.
       const lastSample = connection.samples.at(-1)!;
       expect(lastSample.atMs).toBeGreaterThan(1000);
-      expect(lastSample.tcp?.state).toBe('ESTABLISHED');
+      expect(lastSample.tcp?.state).toBe(state);
       const beforeStop = connection.events.filter((event) => event.atMs <= lastSample.atMs).map((event) => event.type);
       expect(beforeStop).not.toContain('reset');
       expect(beforeStop).not.toContain('peer-shutdown');

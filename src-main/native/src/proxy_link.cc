@@ -159,7 +159,8 @@ void ProxyLink::pump(Direction& direction) {
     injectReset(direction, "after " + std::to_string(direction.faults.resetAfterBytes) + " bytes");
     return;
   }
-  if (!direction.sourceEnded || direction.finForwarded) return;
+  // A blackhole swallows the FIN too: the other side keeps its connection open, as behind a dead path.
+  if (!direction.sourceEnded || direction.finForwarded || direction.blackholing) return;
   if (direction.faults.slowClose) {
     if (direction.finReleaseAtUs == 0) {
       direction.finReleaseAtUs = now + direction.faults.slowCloseUs;
