@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatFiguresSchema } from './chat-figures.js';
 import { commandBodySchema } from './profile.js';
+import { proxyCountersSchema, proxyDirections, proxyFaults } from './proxy-faults.js';
 import { eventTypes } from './result.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
 
@@ -77,6 +78,7 @@ export const liveEndpointSchema = z.strictObject({
   applied: appliedSocketOptionsSchema.nullable(),
   connectionsWithoutSeries: count,
   aggregate: liveAggregateSchema.optional(),
+  proxy: proxyCountersSchema.optional().describe('proxies only'),
 });
 
 /** What the engine's process and its sampler cost, measured in the pass that made the batch. */
@@ -145,6 +147,8 @@ export const liveEventSchema = z.strictObject({
   remote: z.string().optional(),
   rule: z.string().optional(),
   header: z.string().optional(),
+  fault: z.enum(proxyFaults).optional(),
+  direction: z.enum(proxyDirections).optional(),
   reuseAddr: z.boolean().optional().describe('listen: SO_REUSEADDR on the new listener'),
   timeWaitSockets: count.optional().describe('listen: TCP sockets in TIME_WAIT on the port when the listener restarted'),
   timeWaitSource: z.string().optional().describe('listen: where that count came from ("sock_diag", or "/proc/net/tcp" as the fallback)'),

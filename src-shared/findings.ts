@@ -50,7 +50,7 @@ export function findingsOf(result: RunResult): Finding[] {
       ...listenerRestarts(endpoint, spec),
       ...abortiveCloses(endpoint),
       ...resets(endpoint, context),
-      ...nagleStall(endpoint, spec),
+      ...nagleStall(endpoint, spec, context),
       ...receiverLimited(endpoint, context),
       ...senderLimited(endpoint),
       ...retransmissions(endpoint),
@@ -61,6 +61,7 @@ export function findingsOf(result: RunResult): Finding[] {
       ...halfClose(endpoint, context),
       ...datagramBoundaries(endpoint, context),
       ...streamBoundaries(endpoint, context),
+      ...proxyFaults(endpoint, spec, context),
     );
   }
   findings.push(...modelComparison(context));
@@ -489,9 +490,12 @@ function resets(endpoint: EndpointResult, context: RunContext): Finding[] {
   return findings;
 }
 
-function nagleStall(endpoint: EndpointResult, spec: EndpointSpec | undefined): Finding[] {
+function nagleStall(endpoint: EndpointResult, spec: EndpointSpec | undefined, context: RunContext): Finding[] {
   const latency = endpoint.latencyUs;
   if (endpoint.transport !== 'tcp' || !latency || latency.count === 0) return [];
+  // Round trips through a proxy that adds latency are long for that reason; the proxy's finding says so.
+  const target = spec?.connect && 'endpoint' in spec.connect ? context.specOf(spec.connect.endpoint) : undefined;
+  if (target?.workload.kind === 'proxy' && (target.workload.toServer.latency || target.workload.toClient.latency)) return [];
   if (latency.p50 < nagleP50MinUs || latency.p50 > nagleP50MaxUs) return [];
   if (endpoint.appliedOptions?.noDelay !== false) return [];
   const workload = spec?.workload.kind === 'ping-pong' ? spec.workload : undefined;
@@ -1018,6 +1022,70 @@ function streamBoundaries(endpoint: EndpointResult, context: RunContext): Findin
       `The peer made ${writes} writes of ${writeBytes} bytes each, but of the ${reads} reads captured on ${endpoint.id}, ${smaller} returned less (a write split across reads) ` +
         `and ${larger} returned more (writes run together). TCP delivers a byte stream: a protocol must mark where its messages end.`,
       { writeBytes, writes, reads, readsSmaller: smaller, readsLarger: larger },
+    ),
+  ];
+}
+
+/** What a proxy endpoint injected, per direction, and what its clients measured through it. */
+function proxyFaults(endpoint: EndpointResult, spec: EndpointSpec | undefined, context: RunContext): Finding[] {
+  const counters = endpoint.proxy;
+  if (!counters || spec?.workload.kind !== 'proxy' || counters.connectionsProxied === 0) return [];
+  const workload = spec.workload;
+  const figures: Finding['figures'] = { connectionsProxied: counters.connectionsProxied };
+  const acted: string[] = [];
+  for (const [key, name] of [['toServer', 'to the server'], ['toClient', 'to the client']] as const) {
+    const faults = workload[key];
+    const direction = counters[key];
+    const drew = (fault: keyof typeof direction.drawn): string =>
+      direction.drawn[fault] === counters.connectionsProxied ? '' : ` (${direction.drawn[fault]} of ${counters.connectionsProxied} connections)`;
+    const parts: string[] = [];
+    if (faults.latency && direction.drawn.latency > 0) {
+      parts.push(`${faults.latency.ms} ms of latency${faults.latency.jitterMs ? ` ± ${faults.latency.jitterMs} ms` : ''}${drew('latency')}`);
+      figures[`${key}LatencyMs`] = faults.latency.ms;
+    }
+    if (faults.bandwidth && direction.drawn.bandwidth > 0) parts.push(`a limit of ${faults.bandwidth.bytesPerSecond} bytes/s${drew('bandwidth')}`);
+    if (direction.piecesWritten > 0) parts.push(`${direction.piecesWritten} slicer pieces${drew('slicer')}`);
+    if (direction.bytesBlackholed > 0) parts.push(`${direction.bytesBlackholed} bytes blackholed${drew('blackhole')}`);
+    if (direction.resetsInjected > 0) parts.push(`${plural(direction.resetsInjected, 'reset')} of both sides`);
+    if (direction.slowCloses > 0) parts.push(`${plural(direction.slowCloses, 'FIN')} held ${faults.slowClose?.delayMs ?? 0} ms`);
+    Object.assign(figures, {
+      [`${key}Bytes`]: direction.bytesForwarded,
+      [`${key}Pieces`]: direction.piecesWritten,
+      [`${key}BlackholedBytes`]: direction.bytesBlackholed,
+      [`${key}Resets`]: direction.resetsInjected,
+      [`${key}SlowCloses`]: direction.slowCloses,
+    });
+    if (parts.length > 0) acted.push(`${name}: ${parts.join(', ')}`);
+  }
+  if (acted.length === 0) return [];
+  const toServerMs = workload.toServer.latency && counters.toServer.drawn.latency > 0 ? workload.toServer.latency.ms : 0;
+  const toClientMs = workload.toClient.latency && counters.toClient.drawn.latency > 0 ? workload.toClient.latency.ms : 0;
+  const addedMs = toServerMs + toClientMs;
+  // What the clients behind the proxy measured.
+  const measured = context.result.endpoints
+    .filter((client) => {
+      const clientSpec = context.specOf(client.id);
+      return client.role === 'client' && clientSpec?.connect && 'endpoint' in clientSpec.connect && clientSpec.connect.endpoint === endpoint.id && (client.latencyUs?.count ?? 0) > 0;
+    })
+    .map((client) => {
+      figures[`${client.id}P50Ms`] = ms(client.latencyUs!.p50);
+      return `${client.id} measured a median round trip of ${ms(client.latencyUs!.p50)} ms`;
+    });
+  const title =
+    addedMs > 0
+      ? toServerMs === toClientMs
+        ? `${endpoint.id} added ${toServerMs} ms each way: round trips ≈ ${addedMs} ms above loopback.`
+        : `${endpoint.id} added ${toServerMs} ms towards the server and ${toClientMs} ms back: round trips ≈ ${addedMs} ms above loopback.`
+      : `${endpoint.id} injected faults into ${plural(counters.connectionsProxied, 'connection')}.`;
+  return [
+    finding(
+      'info',
+      'proxy-faults',
+      endpoint,
+      undefined,
+      title,
+      `${capitalize(acted.join('; '))}.${measured.length > 0 ? ` Through it, ${measured.join('; ')}.` : ''}`,
+      figures,
     ),
   ];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { faultSetSchema } from './proxy-faults.js';
 import { socketOptionsSchema } from './socket-options.js';
 
 export const profileSchemaId = 'sockscope.profile/1';
@@ -8,6 +9,10 @@ export const ioModels = ['blocking', 'select', 'epoll', 'overlapped', 'completio
 export type IoModel = (typeof ioModels)[number];
 /** The models that post operations and take completions; they run on one of the backends below. */
 export const proactorModels: readonly IoModel[] = ['overlapped', 'completion-port'];
+/** The models a proxy runs on: readiness reactors, which pair a proxied connection's two sockets on one thread. */
+export const proxyModels: readonly IoModel[] = ['select', 'epoll'];
+export const endpointRoles = ['server', 'client', 'proxy'] as const;
+export type EndpointRole = (typeof endpointRoles)[number];
 /** How a proactor model reaches the kernel: io_uring, or operations emulated over epoll; auto = io_uring when it works. */
 export const ioBackends = ['auto', 'io_uring', 'epoll'] as const;
 export type IoBackend = (typeof ioBackends)[number];
@@ -152,20 +157,26 @@ export const workloadSchema = z.discriminatedUnion('kind', [
       .optional()
       .describe('client: start talking once the room has this many members, so every member hears every message (default: once joined)'),
   }),
+  z.strictObject({
+    kind: z.literal('proxy').describe('a proxy endpoint carries each accepted connection on to its upstream, injecting these faults'),
+    toServer: faultSetSchema.default({}).describe('faults on the bytes from the client to the server'),
+    toClient: faultSetSchema.default({}).describe('faults on the bytes from the server to the client'),
+    seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).default(1).describe('seeds the draws of each connection\'s faults and jitter: the same seed draws the same faults for the same connections'),
+  }),
 ]);
 export type Workload = z.infer<typeof workloadSchema>;
 export type WorkloadKind = Workload['kind'];
 
 const endpointSchema = z.strictObject({
   id: endpointIdSchema,
-  role: z.enum(['server', 'client']),
+  role: z.enum(endpointRoles).describe('proxy: listens like a server and carries each connection on to its "connect" target, injecting faults'),
   transport: z.enum(['tcp', 'udp']),
   model: z.enum(ioModels),
-  listen: hostPortSchema.optional().describe('servers: where to listen'),
+  listen: hostPortSchema.optional().describe('servers and proxies: where to listen'),
   connect: z
     .union([z.strictObject({ endpoint: endpointIdSchema }), hostPortSchema])
     .optional()
-    .describe('clients: a server endpoint of this profile, or an address'),
+    .describe('clients: a server or proxy endpoint of this profile, or an address; proxies: their upstream, a server endpoint or an address'),
   connections: z.int().min(1).max(100000).default(1).describe('clients: how many connections (UDP: sockets) to open'),
   threads: z.int().min(1).max(256).optional().describe('I/O threads (default 1; completion-port: its worker pool, default the number of cores)'),
   backend: z.enum(ioBackends).optional().describe('overlapped and completion-port: io_uring, the epoll emulation, or auto (io_uring when the kernel allows it)'),
@@ -270,25 +281,37 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     const at = (...rest: (string | number)[]) => ['endpoints', index, ...rest];
     if (byId.has(endpoint.id)) ctx.addIssue({ code: 'custom', path: at('id'), message: `duplicate endpoint id "${endpoint.id}"` });
     byId.set(endpoint.id, endpoint);
-    const allowed = (endpoint.role === 'server' ? serverWorkloads : clientWorkloads)[endpoint.transport];
-    if (!allowed.includes(endpoint.workload.kind)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: at('workload', 'kind'),
-        message: `a ${endpoint.transport} ${endpoint.role} cannot run "${endpoint.workload.kind}"; choose one of ${allowed.join(', ')}`,
-      });
+    if (endpoint.role === 'proxy') {
+      checkProxy(endpoint, at, ctx);
+    } else {
+      const allowed = (endpoint.role === 'server' ? serverWorkloads : clientWorkloads)[endpoint.transport];
+      if (!allowed.includes(endpoint.workload.kind)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: at('workload', 'kind'),
+          message: endpoint.workload.kind === 'proxy'
+            ? 'only a proxy endpoint runs "proxy"; set "role": "proxy"'
+            : `a ${endpoint.transport} ${endpoint.role} cannot run "${endpoint.workload.kind}"; choose one of ${allowed.join(', ')}`,
+        });
+      }
     }
     if (endpoint.backend !== undefined && !proactorModels.includes(endpoint.model)) {
       ctx.addIssue({ code: 'custom', path: at('backend'), message: `"backend" is for the ${proactorModels.join(' and ')} models; "${endpoint.model}" has none` });
     }
-    if (endpoint.model === 'libuv' && !libuvWorkloads.includes(endpoint.workload.kind)) {
+    if (endpoint.model === 'libuv' && endpoint.role !== 'proxy' && !libuvWorkloads.includes(endpoint.workload.kind)) {
       ctx.addIssue({
         code: 'custom',
         path: at('workload', 'kind'),
         message: `the libuv model runs ${libuvWorkloads.join(', ')}; "${endpoint.workload.kind}" runs in the engine's own models`,
       });
     }
-    if (endpoint.role === 'server') {
+    if (endpoint.role === 'proxy') {
+      if (!endpoint.listen) ctx.addIssue({ code: 'custom', path: at('listen'), message: 'a proxy needs "listen": {"host", "port"}, where its clients connect' });
+      if (!endpoint.connect) ctx.addIssue({ code: 'custom', path: at('connect'), message: 'a proxy needs "connect": {"endpoint"} or {"host", "port"}, its upstream' });
+      if (endpoint.connect && 'port' in endpoint.connect && endpoint.connect.port === 0) {
+        ctx.addIssue({ code: 'custom', path: at('connect', 'port'), message: 'a proxy cannot connect to port 0' });
+      }
+    } else if (endpoint.role === 'server') {
       if (!endpoint.listen) ctx.addIssue({ code: 'custom', path: at('listen'), message: 'a server needs "listen": {"host", "port"}' });
       if (endpoint.connect) ctx.addIssue({ code: 'custom', path: at('connect'), message: 'a server listens; "connect" is for clients' });
     } else {
@@ -312,20 +335,29 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     const target = byId.get(endpoint.connect.endpoint);
     const path = ['endpoints', index, 'connect', 'endpoint'];
     if (!target) ctx.addIssue({ code: 'custom', path, message: `no endpoint with id "${endpoint.connect.endpoint}"` });
-    else if (target.role !== 'server') ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is a client; connect to a server` });
-    else if (target.transport !== endpoint.transport) {
-      ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is ${target.transport}, this client is ${endpoint.transport}` });
-    } else if ('frame' in endpoint.workload && 'frame' in target.workload && !sameFrameFormat(endpoint.workload.frame, target.workload.frame)) {
-      ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'frame'], message: `the frame format differs from that of "${target.id}"` });
-    } else if (endpoint.workload.kind === 'chat' && target.workload.kind !== 'chat') {
-      ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'kind'], message: `"${target.id}" runs ${target.workload.kind}, not a chat server` });
-    } else if (endpoint.workload.kind === 'chat' && target.workload.kind === 'chat') {
-      const serverRooms = target.workload.rooms ?? 1;
-      if (endpoint.workload.room !== undefined && endpoint.workload.room >= serverRooms) {
-        ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'room'], message: `"${target.id}" has ${serverRooms} room${serverRooms === 1 ? '' : 's'}: rooms 0 to ${serverRooms - 1}` });
+    else if (target.role === 'client') ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is a client; connect to a server${endpoint.role === 'client' ? ' or a proxy' : ''}` });
+    else if (endpoint.role === 'proxy' && target.role !== 'server') {
+      ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is a proxy; a proxy's upstream is a server endpoint or an address` });
+    } else if (target.transport !== endpoint.transport) {
+      ctx.addIssue({ code: 'custom', path, message: `"${target.id}" is ${target.transport}, this ${endpoint.role} is ${endpoint.transport}` });
+    } else {
+      // Through a proxy, the frames reach the proxy's upstream server.
+      const server = target.role === 'proxy' ? upstreamServerOf(target, byId) : target;
+      if (server && 'frame' in endpoint.workload && 'frame' in server.workload && !sameFrameFormat(endpoint.workload.frame, server.workload.frame)) {
+        ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'frame'], message: `the frame format differs from that of "${server.id}"` });
       }
-      if (endpoint.workload.rooms !== undefined && endpoint.workload.rooms > serverRooms) {
-        ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'rooms'], message: `"${target.id}" has only ${serverRooms} room${serverRooms === 1 ? '' : 's'}` });
+      if (server && endpoint.workload.kind === 'chat') {
+        if (server.workload.kind !== 'chat') {
+          ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'kind'], message: `"${server.id}" runs ${server.workload.kind}, not a chat server` });
+        } else {
+          const serverRooms = server.workload.rooms ?? chatDefaults.rooms;
+          if (endpoint.workload.room !== undefined && endpoint.workload.room >= serverRooms) {
+            ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'room'], message: `"${server.id}" has ${serverRooms} room${serverRooms === 1 ? '' : 's'}: rooms 0 to ${serverRooms - 1}` });
+          }
+          if (endpoint.workload.rooms !== undefined && endpoint.workload.rooms > serverRooms) {
+            ctx.addIssue({ code: 'custom', path: ['endpoints', index, 'workload', 'rooms'], message: `"${server.id}" has only ${serverRooms} room${serverRooms === 1 ? '' : 's'}` });
+          }
+        }
       }
     }
   });
@@ -363,6 +395,36 @@ function checkChatRole(endpoint: EndpointSpec, at: (...rest: (string | number)[]
   for (const field of misplaced) {
     if (workload[field] !== undefined) {
       ctx.addIssue({ code: 'custom', path: at(field), message: `"${field}" is for chat ${endpoint.role === 'server' ? 'clients' : 'servers'}; this endpoint is a ${endpoint.role}` });
+    }
+  }
+}
+
+/** The server endpoint a proxy carries its connections on to, when it names one. */
+export function upstreamServerOf(proxy: EndpointSpec, byId: Map<string, EndpointSpec>): EndpointSpec | undefined {
+  if (!proxy.connect || !('endpoint' in proxy.connect)) return undefined;
+  const server = byId.get(proxy.connect.endpoint);
+  return server?.role === 'server' ? server : undefined;
+}
+
+/** A proxy's own rules: TCP on a reactor model, the proxy workload, faults that can act. */
+function checkProxy(endpoint: EndpointSpec, at: (...rest: (string | number)[]) => (string | number)[], ctx: z.RefinementCtx): void {
+  if (endpoint.transport !== 'tcp') ctx.addIssue({ code: 'custom', path: at('transport'), message: 'a proxy carries TCP connections; set "transport": "tcp"' });
+  if (!proxyModels.includes(endpoint.model)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: at('model'),
+      message: `a proxy runs on ${proxyModels.join(' or ')}: it pairs each accepted connection with its upstream connection on one reactor thread, which "${endpoint.model}" does not have`,
+    });
+  }
+  const workload = endpoint.workload;
+  if (workload.kind !== 'proxy') {
+    ctx.addIssue({ code: 'custom', path: at('workload', 'kind'), message: `a proxy runs the "proxy" workload, not "${workload.kind}"` });
+    return;
+  }
+  for (const direction of ['toServer', 'toClient'] as const) {
+    const reset = workload[direction].reset;
+    if (reset && reset.afterBytes === undefined && reset.afterMs === undefined) {
+      ctx.addIssue({ code: 'custom', path: at('workload', direction, 'reset'), message: 'a reset needs "afterBytes" or "afterMs"' });
     }
   }
 }

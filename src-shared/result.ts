@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { chatFiguresSchema } from './chat-figures.js';
-import { profileSchema } from './profile.js';
+import { endpointRoles, profileSchema } from './profile.js';
+import { proxyCountersSchema, proxyDirections, proxyFaults } from './proxy-faults.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
 
 export const resultSchemaId = 'sockscope.result/1';
@@ -48,7 +49,7 @@ export const connectionSampleSchema = z.strictObject({
 });
 export type ConnectionSample = z.infer<typeof connectionSampleSchema>;
 
-export const eventTypes = ['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option', 'protocol-violation'] as const;
+export const eventTypes = ['open', 'state', 'peer-shutdown', 'shutdown', 'reset', 'closed', 'error', 'option', 'protocol-violation', 'fault'] as const;
 export type EventType = (typeof eventTypes)[number];
 
 export const connectionEventSchema = z.strictObject({
@@ -63,6 +64,8 @@ export const connectionEventSchema = z.strictObject({
   remote: z.string().optional().describe('open: remote address:port'),
   rule: z.string().optional().describe('protocol-violation: the rule broken (framing: size-below-header, size-above-maximum, stalled-mid-frame; chat: chat-before-join, room-out-of-range, join-twice, join-payload-size, chat-payload-too-short, chat-above-maximum, unknown-frame-id, unexpected-frame)'),
   header: z.string().optional().describe('protocol-violation: the offending frame header as hex'),
+  fault: z.enum(proxyFaults).optional().describe('fault: the fault a proxy began to inject on this connection; message gives its parameters'),
+  direction: z.enum(proxyDirections).optional().describe('fault: the direction it acts on'),
 });
 export type ConnectionEvent = z.infer<typeof connectionEventSchema>;
 
@@ -196,10 +199,10 @@ export type EngineFigures = z.infer<typeof engineFiguresSchema>;
 
 export const endpointResultSchema = z.strictObject({
   id: z.string(),
-  role: z.enum(['server', 'client']),
+  role: z.enum(endpointRoles),
   model: z.string(),
   transport: z.enum(['tcp', 'udp']),
-  listen: z.string().nullable().describe('servers: the address actually bound'),
+  listen: z.string().nullable().describe('servers and proxies: the address actually bound'),
   requestedOptions: z.record(z.string(), z.unknown()),
   appliedOptions: appliedSocketOptionsSchema.nullable().describe('read back from the kernel on the first socket of the endpoint'),
   optionsNotApplied: z
@@ -221,6 +224,7 @@ export const endpointResultSchema = z.strictObject({
   aggregate: endpointAggregateSchema.optional().describe('all open connections together, as the sampler last saw them'),
   errors: z.array(errorValueSchema),
   listenerRestarts: z.array(listenerRestartSchema).optional().describe('TCP servers: each restart-listener and what the kernel said'),
+  proxy: proxyCountersSchema.optional().describe('proxies: what the proxy did to the bytes it carried, per direction'),
 });
 export type EndpointResult = z.infer<typeof endpointResultSchema>;
 

@@ -1,4 +1,5 @@
 import { chatSummaryLine } from '../../src-shared/chat-summary.js';
+import { describeProxy } from '../../src-shared/proxy-summary.js';
 import type { RunResult } from '../../src-shared/result.js';
 import { formatBytes, formatMbitPerSecond, formatMicrosAsMillis, formatSeconds } from '../../src-shared/units.js';
 
@@ -24,8 +25,8 @@ const columns: readonly Column[] = [
 /**
  * The text printed when a run has no --out: a line on how the run ended, a table with one row per
  * endpoint, the aggregate of endpoints with more connections than kept a series, chat rooms and
- * members, the engine's own
- * cost, then the errors by code and the limits that were hit, if any.
+ * members, the engine's own cost, what each proxy did, then the errors by code and the limits that
+ * were hit, if any.
  */
 export function formatSummary(result: RunResult): string {
   const ending = result.completed ? 'completed' : `stopped early (${result.stopReason})`;
@@ -67,6 +68,9 @@ export function formatSummary(result: RunResult): string {
         `open-file limit ${engine.descriptors.soft} for about ${engine.descriptors.needed} needed`,
     );
   }
+
+  const proxies = result.endpoints.flatMap((endpoint) => (endpoint.proxy ? describeProxy(endpoint.proxy).map((line) => `  ${endpoint.id} ${line}`) : []));
+  if (proxies.length > 0) lines.push('', 'proxies:', ...proxies);
 
   const errors = result.endpoints.flatMap((endpoint) =>
     endpoint.errors.map((error) => `  ${endpoint.id}: ${error.code}${error.count && error.count > 1 ? ` x${error.count}` : ''}: ${error.message}`),

@@ -2,9 +2,10 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { chatDefaults, type ActionSpec, type CommandBody, type EndpointSpec, type FrameFormat, type Profile, type Workload } from '../../src-shared/profile.js';
+import type { FaultSet } from '../../src-shared/proxy-faults.js';
 import type { SocketOptions } from '../../src-shared/socket-options.js';
 import { EngineError } from './engine-error.js';
-import type { NativeCommand, NativeConfig, NativeEndpoint, NativeFrameFormat, NativeSocketOptions, NativeWorkload } from './native-engine.js';
+import type { NativeCommand, NativeConfig, NativeEndpoint, NativeFaultSet, NativeFrameFormat, NativeSocketOptions, NativeWorkload } from './native-engine.js';
 
 /** Turns a validated profile into the addon's config: host names resolved, references made indexes. */
 export async function toNativeConfig(profile: Profile): Promise<NativeConfig> {
@@ -34,15 +35,23 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
     udpConnected: endpoint.udpConnected,
     connections: endpoint.role === 'client' ? endpoint.connections : 1,
     verifyIncoming: receivesPattern(endpoint, profile),
-    options: toNativeOptions(endpoint.options),
+    // A proxy's sockets send each piece at once (TCP_NODELAY), unless its options say otherwise,
+    // so the slicer's pieces and the delay line's releases leave as segments of their own.
+    options: endpoint.role === 'proxy' ? { noDelay: true, ...toNativeOptions(endpoint.options) } : toNativeOptions(endpoint.options),
     workload: toNativeWorkload(endpoint, profile),
   };
-  const address = endpoint.listen ?? (endpoint.connect && 'host' in endpoint.connect ? endpoint.connect : undefined);
-  if (address) {
-    native.host = await resolveHost(address.host);
-    native.port = address.port;
-  } else if (endpoint.connect && 'endpoint' in endpoint.connect) {
+  if (endpoint.listen) {
+    native.host = await resolveHost(endpoint.listen.host);
+    native.port = endpoint.listen.port;
+  }
+  if (endpoint.connect && 'endpoint' in endpoint.connect) {
     native.connectEndpoint = indexById.get(endpoint.connect.endpoint) ?? -1;
+  } else if (endpoint.connect && endpoint.role === 'proxy') {
+    native.upstreamHost = await resolveHost(endpoint.connect.host);
+    native.upstreamPort = endpoint.connect.port;
+  } else if (endpoint.connect) {
+    native.host = await resolveHost(endpoint.connect.host);
+    native.port = endpoint.connect.port;
   }
   return native;
 }
@@ -50,10 +59,20 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
 /** Whether every byte this endpoint reads is the bulk pattern, so the engine can check it. */
 export function receivesPattern(endpoint: EndpointSpec, profile: Profile): boolean {
   if (endpoint.transport !== 'tcp' || (endpoint.workload.kind !== 'sink' && endpoint.workload.kind !== 'bulk')) return false;
-  const peers =
+  const targets = (other: EndpointSpec, id: string) => other.connect !== undefined && 'endpoint' in other.connect && other.connect.endpoint === id;
+  // A proxy passes the stream on in order (its faults delay, cut or end it, never change it), so
+  // the peers seen through a proxy are the ones at its other end.
+  const through = (peer: EndpointSpec): EndpointSpec[] => {
+    if (peer.role !== 'proxy') return [peer];
+    if (endpoint.role === 'server') return profile.endpoints.filter((other) => other.role === 'client' && targets(other, peer.id));
+    const upstream = peer.connect && 'endpoint' in peer.connect ? profile.endpoints.find((other) => other.id === (peer.connect as { endpoint: string }).endpoint) : undefined;
+    return upstream ? [upstream] : [];
+  };
+  const peers = (
     endpoint.role === 'server'
-      ? profile.endpoints.filter((other) => other.connect && 'endpoint' in other.connect && other.connect.endpoint === endpoint.id)
-      : profile.endpoints.filter((other) => endpoint.connect && 'endpoint' in endpoint.connect && other.id === endpoint.connect.endpoint);
+      ? profile.endpoints.filter((other) => targets(other, endpoint.id))
+      : profile.endpoints.filter((other) => endpoint.connect && 'endpoint' in endpoint.connect && other.id === endpoint.connect.endpoint)
+  ).flatMap(through);
   if (peers.length === 0) return false;
   return peers.every(
     (peer) =>
@@ -137,9 +156,22 @@ function toNativeWorkload(endpoint: EndpointSpec, profile: Profile): NativeWorkl
         payloadMinBytes: workload.payloadBytes,
         payloadMaxBytes: workload.payloadBytes,
       };
+    case 'proxy':
+      return { kind: 'proxy', seed: workload.seed, toServer: toNativeFaultSet(workload.toServer), toClient: toNativeFaultSet(workload.toClient) };
     case 'chat':
       return toNativeChat(endpoint, workload, profile);
   }
+}
+
+function toNativeFaultSet(faults: FaultSet): NativeFaultSet {
+  const native: NativeFaultSet = {};
+  if (faults.latency) native.latency = { ...faults.latency };
+  if (faults.bandwidth) native.bandwidth = { ...faults.bandwidth };
+  if (faults.slicer) native.slicer = { ...faults.slicer };
+  if (faults.reset) native.reset = { ...faults.reset };
+  if (faults.blackhole) native.blackhole = { ...faults.blackhole };
+  if (faults.slowClose) native.slowClose = { ...faults.slowClose };
+  return native;
 }
 
 function toNativeFrame(frame: FrameFormat): NativeFrameFormat {

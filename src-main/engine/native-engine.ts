@@ -18,7 +18,7 @@ export interface NativeSocketOptions {
 }
 
 export interface NativeWorkload {
-  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed' | 'chat';
+  kind: 'echo' | 'sink' | 'bulk' | 'ping-pong' | 'manual' | 'framed-echo' | 'request-response' | 'malformed' | 'proxy' | 'chat';
   messageBytesEcho?: number;
   readBytesPerSecond?: number;
   writeBytes?: number;
@@ -43,6 +43,19 @@ export interface NativeWorkload {
   memberQueueBytes?: number;
   dropMemberOnOverflow?: boolean;
   startWhenMembers?: number;
+  seed?: number;
+  toServer?: NativeFaultSet;
+  toClient?: NativeFaultSet;
+}
+
+/** A proxy direction's faults as the addon reads them (addon.cc: readFaultSet); absent = not injected. */
+export interface NativeFaultSet {
+  latency?: { probability: number; ms: number; jitterMs: number };
+  bandwidth?: { probability: number; bytesPerSecond: number };
+  slicer?: { probability: number; pieceBytes: number; delayMs: number };
+  reset?: { probability: number; afterBytes?: number; afterMs?: number };
+  blackhole?: { probability: number; afterBytes?: number; afterMs?: number };
+  slowClose?: { probability: number; delayMs: number };
 }
 
 export interface NativeFrameFormat {
@@ -56,7 +69,7 @@ export interface NativeFrameFormat {
 
 export interface NativeEndpoint {
   id: string;
-  role: 'server' | 'client';
+  role: 'server' | 'client' | 'proxy';
   transport: 'tcp' | 'udp';
   model: string;
   threads?: number;
@@ -66,6 +79,9 @@ export interface NativeEndpoint {
   host?: string;
   port?: number;
   connectEndpoint?: number;
+  /** Proxies without connectEndpoint: their upstream's numeric address. */
+  upstreamHost?: string;
+  upstreamPort?: number;
   connections?: number;
   verifyIncoming?: boolean;
   options: NativeSocketOptions;

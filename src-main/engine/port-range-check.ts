@@ -11,11 +11,23 @@ export function portRangeShortfalls(profile: Profile, portRange: string | undefi
   const [low, high] = bounds as [number, number];
   const ports = high - low + 1;
   const byDestination = new Map<string, { connections: number; clients: string[] }>();
+  // A proxy opens one upstream connection for each connection its clients open to it.
+  const throughProxy = (proxyId: string) =>
+    profile.endpoints
+      .filter((client) => client.role === 'client' && client.connect && 'endpoint' in client.connect && client.connect.endpoint === proxyId)
+      .reduce((sum, client) => sum + client.connections, 0);
   for (const endpoint of profile.endpoints) {
-    if (endpoint.role !== 'client' || endpoint.transport !== 'tcp' || !endpoint.connect) continue;
-    const destination = 'endpoint' in endpoint.connect ? `server "${endpoint.connect.endpoint}"` : `${endpoint.connect.host}:${endpoint.connect.port}`;
+    if (endpoint.role === 'server' || endpoint.transport !== 'tcp' || !endpoint.connect) continue;
+    const connect = endpoint.connect;
+    let destination: string;
+    if ('endpoint' in connect) {
+      const targetRole = profile.endpoints.find((other) => other.id === connect.endpoint)?.role === 'proxy' ? 'proxy' : 'server';
+      destination = `${targetRole} "${connect.endpoint}"`;
+    } else {
+      destination = `${connect.host}:${connect.port}`;
+    }
     const entry = byDestination.get(destination) ?? { connections: 0, clients: [] };
-    entry.connections += endpoint.connections;
+    entry.connections += endpoint.role === 'proxy' ? throughProxy(endpoint.id) : endpoint.connections;
     entry.clients.push(endpoint.id);
     byDestination.set(destination, entry);
   }

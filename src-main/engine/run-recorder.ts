@@ -1,4 +1,5 @@
 import { chatDefaults, type EndpointSpec, type Profile } from '../../src-shared/profile.js';
+import { proxyQueueBoundBytes } from '../../src-shared/proxy-faults.js';
 import {
   resultSchemaId,
   tcpStates,
@@ -234,6 +235,7 @@ export class RunRecorder {
         ...optional('aggregate', this.aggregates.endpoint(index)),
         errors: (snapshot?.errors ?? []).map((error) => ({ code: error.code, message: error.message, count: error.count })),
         ...(this.listenerRestarts.has(index) && { listenerRestarts: this.listenerRestarts.get(index)!.toArray() }),
+        ...optional('proxy', snapshot?.proxy),
       };
     });
     return {
@@ -295,6 +297,13 @@ export class RunRecorder {
       if (samplesDropped > 0) {
         hits.push(`${endpoint.id}: ${samplesDropped} older samples were dropped (limits.maxSamplesPerConnection = ${this.profile.limits.maxSamplesPerConnection})`);
       }
+      for (const [direction, counters] of [['toServer', endpoint.proxy?.toServer], ['toClient', endpoint.proxy?.toClient]] as const) {
+        if (counters && counters.queueFull > 0) {
+          hits.push(
+            `${endpoint.id}: the ${direction} queue of a proxied connection reached its bound of ${proxyQueueBoundBytes} bytes ${counters.queueFull} times; the proxy stopped reading the sender until it drained`,
+          );
+        }
+      }
       const eventsDropped = endpoint.connections.reduce((sum, connection) => sum + connection.eventsDropped, 0);
       if (eventsDropped > 0) {
         hits.push(`${endpoint.id}: ${eventsDropped} older events were dropped (limits.maxEventsPerConnection = ${this.profile.limits.maxEventsPerConnection})`);
@@ -346,6 +355,8 @@ function toConnectionEvent(event: NativeEvent & { type: ConnectionEvent['type'] 
   if (event.remote !== undefined) out.remote = event.remote;
   if (event.rule !== undefined) out.rule = event.rule;
   if (event.header !== undefined) out.header = event.header;
+  if (event.fault !== undefined) out.fault = event.fault;
+  if (event.direction !== undefined) out.direction = event.direction;
   return out;
 }
 

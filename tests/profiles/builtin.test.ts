@@ -33,6 +33,7 @@ describe('the built-in profiles', () => {
         'framed-protocol',
         'reuseaddr-time-wait',
         'chat-room',
+        'fault-proxy',
       ]),
     );
   });
@@ -153,5 +154,24 @@ describe('the built-in profiles', () => {
     expect(players?.counters.messages).toBeGreaterThan(1000);
     expect(players?.connections.some((connection) => connection.events.some((event) => event.type === 'closed' && event.code))).toBe(false);
     expect(findings.filter((finding) => finding.severity === 'problem' && finding.endpoint === 'players')).toEqual([]);
+  });
+
+  it('fault-proxy: the proxy adds about 100 ms of round trip and cuts the requests, and every frame still arrives whole', async () => {
+    const { result, findings } = await findingsOfRun('fault-proxy', 2000);
+    const endpoint = (id: string) => result.endpoints.find((candidate) => candidate.id === id)!;
+    const proxied = endpoint('proxied').latencyUs!;
+    expect(proxied.p50).toBeGreaterThan(95_000);
+    expect(proxied.p50).toBeLessThan(250_000);
+    expect(endpoint('direct').latencyUs!.p50).toBeLessThan(5_000);
+    expect(endpoint('proxied').counters.verifyErrors).toBe(0);
+    expect(endpoint('server').counters.protocolViolations).toBe(0);
+    expect(endpoint('proxy').proxy?.toServer.piecesWritten).toBeGreaterThan(endpoint('proxied').counters.messages);
+    const [proxy] = ofKind(findings, 'proxy-faults', 'proxy');
+    expect(proxy?.title).toBe('proxy added 50 ms each way: round trips ≈ 100 ms above loopback.');
+    expect(proxy?.detail).toContain('slicer pieces');
+    expect(proxy?.figures.proxiedP50Ms).toBeGreaterThan(95);
+    // The long round trips come from the path, not from Nagle.
+    expect(ofKind(findings, 'nagle-delayed-ack')).toEqual([]);
+    expect(findings.filter((finding) => finding.severity === 'problem')).toEqual([]);
   });
 });

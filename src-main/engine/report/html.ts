@@ -213,7 +213,7 @@ function profileSection(result: RunResult): string {
     text(spec.role),
     text(spec.transport),
     text(spec.model),
-    text(spec.role === 'server' ? `listen ${spec.listen ? hostPort(spec.listen.host, spec.listen.port) : '?'}` : `connect ${connectTarget(spec)}`),
+    text(addressText(spec)),
     number(String(spec.role === 'client' ? spec.connections : '')),
     number(spec.threads === undefined ? '1' : String(spec.threads)),
     text(workloadText(spec)),
@@ -747,8 +747,16 @@ function optionValue(value: unknown, unit: string): string {
 
 function workloadText(spec: EndpointSpec): string {
   const { kind, ...rest } = spec.workload;
-  const details = Object.entries(rest).map(([name, value]) => `${name} ${String(value)}`);
+  // A proxy's fault sets and a framed workload's format are objects: shown as compact JSON.
+  const details = Object.entries(rest).map(([name, value]) => `${name} ${typeof value === 'object' && value !== null ? compactJson(value) : String(value)}`);
   return details.length === 0 ? kind : `${kind}: ${details.join(', ')}`;
+}
+
+function addressText(spec: EndpointSpec): string {
+  const listen = `listen ${spec.listen ? hostPort(spec.listen.host, spec.listen.port) : '?'}`;
+  if (spec.role === 'server') return listen;
+  if (spec.role === 'proxy') return `${listen}, carry on to ${connectTarget(spec)}`;
+  return `connect ${connectTarget(spec)}`;
 }
 
 function connectTarget(spec: EndpointSpec): string {

@@ -66,7 +66,7 @@ Enum enumField(const Napi::Object& object, const char* key, const std::string& p
   typeError(object.Env(), path + "." + key, "one of the known names");
 }
 
-constexpr std::pair<const char*, Role> kRoles[] = {{"server", Role::Server}, {"client", Role::Client}};
+constexpr std::pair<const char*, Role> kRoles[] = {{"server", Role::Server}, {"client", Role::Client}, {"proxy", Role::Proxy}};
 constexpr std::pair<const char*, Transport> kTransports[] = {{"tcp", Transport::Tcp}, {"udp", Transport::Udp}};
 constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll},
                                                          {"overlapped", ModelKind::Overlapped}, {"completion-port", ModelKind::CompletionPort}};
@@ -74,7 +74,7 @@ constexpr std::pair<const char*, BackendKind> kBackends[] = {{"auto", BackendKin
 constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
                                                                {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual},
                                                                {"framed-echo", WorkloadKind::FramedEcho}, {"request-response", WorkloadKind::RequestResponse},
-                                                               {"malformed", WorkloadKind::Malformed}, {"chat", WorkloadKind::Chat}};
+                                                               {"malformed", WorkloadKind::Malformed}, {"proxy", WorkloadKind::Proxy}, {"chat", WorkloadKind::Chat}};
 constexpr std::pair<const char*, FrameRule> kFrameRules[] = {{"size-below-header", FrameRule::SizeBelowHeader},
                                                              {"size-above-maximum", FrameRule::SizeAboveMaximum},
                                                              {"stalled-mid-frame", FrameRule::StalledMidFrame}};
@@ -169,6 +169,58 @@ void readChat(const Napi::Object& w, const std::string& path, WorkloadSpec* spec
   spec->startWhenMembers = static_cast<uint32_t>(intField(w, "startWhenMembers", path, 0, 0, 1000000));
 }
 
+// One fault of a set, when present: its probability (default 1) and what `read` takes from it.
+template <typename Fault, typename Read>
+void readFault(const Napi::Object& set, const char* key, const std::string& path, Fault* fault, Read read) {
+  Napi::Value value = set.Get(key);
+  if (value.IsUndefined() || value.IsNull()) return;
+  const std::string at = path + "." + key;
+  if (!value.IsObject()) typeError(set.Env(), at, "an object");
+  Napi::Object object = value.As<Napi::Object>();
+  fault->given = true;
+  Napi::Value probability = object.Get("probability");
+  if (!probability.IsUndefined()) {
+    const double p = probability.IsNumber() ? probability.As<Napi::Number>().DoubleValue() : -1;
+    if (!(p >= 0 && p <= 1)) typeError(set.Env(), at + ".probability", "a number from 0 to 1");
+    fault->probability = p;
+  }
+  read(object, at);
+}
+
+ProxyFaultSet readFaultSet(const Napi::Object& w, const char* key, const std::string& path) {
+  ProxyFaultSet set;
+  Napi::Value value = w.Get(key);
+  if (value.IsUndefined() || value.IsNull()) return set;
+  const std::string at = path + "." + key;
+  if (!value.IsObject()) typeError(w.Env(), at, "an object");
+  const Napi::Object faults = value.As<Napi::Object>();
+  constexpr int64_t kHour = 3600000;
+  readFault(faults, "latency", at, &set.latency, [&](const Napi::Object& f, const std::string& p) {
+    set.latency.ms = static_cast<uint32_t>(intField(f, "ms", p, 0, 0, kHour));
+    set.latency.jitterMs = static_cast<uint32_t>(intField(f, "jitterMs", p, 0, 0, kHour));
+  });
+  readFault(faults, "bandwidth", at, &set.bandwidth, [&](const Napi::Object& f, const std::string& p) {
+    set.bandwidth.bytesPerSecond = static_cast<uint64_t>(intField(f, "bytesPerSecond", p, 0, 1, int64_t{1} << 40));
+  });
+  readFault(faults, "slicer", at, &set.slicer, [&](const Napi::Object& f, const std::string& p) {
+    set.slicer.pieceBytes = static_cast<uint32_t>(intField(f, "pieceBytes", p, 1, 1, 64 << 10));
+    set.slicer.delayMs = static_cast<uint32_t>(intField(f, "delayMs", p, 0, 0, 60000));
+  });
+  auto threshold = [&](ProxyFaultSet::Threshold* t) {
+    return [t](const Napi::Object& f, const std::string& p) {
+      t->afterBytes = static_cast<uint64_t>(intField(f, "afterBytes", p, 0, 0, int64_t{1} << 50));
+      t->afterMs = static_cast<uint32_t>(intField(f, "afterMs", p, 0, 0, 24 * kHour));
+    };
+  };
+  readFault(faults, "reset", at, &set.reset, threshold(&set.reset));
+  readFault(faults, "blackhole", at, &set.blackhole, threshold(&set.blackhole));
+  if (set.reset.given && !set.reset.afterBytes && !set.reset.afterMs) typeError(w.Env(), at + ".reset", "given afterBytes or afterMs");
+  readFault(faults, "slowClose", at, &set.slowClose, [&](const Napi::Object& f, const std::string& p) {
+    set.slowClose.delayMs = static_cast<uint32_t>(intField(f, "delayMs", p, 0, 0, kHour));
+  });
+  return set;
+}
+
 WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   WorkloadSpec spec;
   spec.kind = enumField(w, "kind", path, kWorkloads);
@@ -185,6 +237,11 @@ WorkloadSpec readWorkload(const Napi::Object& w, const std::string& path) {
   spec.totalMessages = static_cast<uint64_t>(intField(w, "totalMessages", path, 0, 0, maxBytes));
   spec.timeoutMs = static_cast<uint32_t>(intField(w, "timeoutMs", path, 1000, 1, 3600000));
   if (spec.kind == WorkloadKind::FramedEcho || spec.kind == WorkloadKind::RequestResponse || spec.kind == WorkloadKind::Malformed) readFraming(w, path, &spec);
+  if (spec.kind == WorkloadKind::Proxy) {
+    spec.proxy.seed = static_cast<uint64_t>(intField(w, "seed", path, 1, 0, int64_t{1} << 53));
+    spec.proxy.toServer = readFaultSet(w, "toServer", path);
+    spec.proxy.toClient = readFaultSet(w, "toClient", path);
+  }
   if (spec.kind == WorkloadKind::Chat) readChat(w, path, &spec);
   return spec;
 }
@@ -246,6 +303,17 @@ EngineConfig readConfig(const Napi::Object& config) {
     spec.options = readOptions(objectField(e, "options", path), path + ".options");
     spec.workload = readWorkload(objectField(e, "workload", path), path + ".workload");
     if (spec.connectEndpoint >= 0 && static_cast<uint32_t>(spec.connectEndpoint) == i) typeError(config.Env(), path + ".connectEndpoint", "another endpoint");
+    // A proxy pairs connections on one reactor thread; only select and epoll are reactors here.
+    const bool proxy = spec.role == Role::Proxy;
+    if (proxy && (spec.transport != Transport::Tcp || (spec.model != ModelKind::Select && spec.model != ModelKind::Epoll))) {
+      typeError(config.Env(), path + ".model", "select or epoll for a proxy, over TCP");
+    }
+    if (proxy != (spec.workload.kind == WorkloadKind::Proxy)) typeError(config.Env(), path + ".workload.kind", "\"proxy\" for a proxy, and only for a proxy");
+    if (proxy && spec.connectEndpoint < 0) {
+      spec.upstreamHost = stringField(e, "upstreamHost", path);
+      spec.upstreamPort = static_cast<int>(intField(e, "upstreamPort", path, 0, 1, 65535));
+      if (spec.upstreamPort == 0) typeError(config.Env(), path + ".upstreamPort", "a port from 1 to 65535 (or connectEndpoint given)");
+    }
     out.endpoints.push_back(std::move(spec));
   }
   Napi::Value actions = config.Get("actions");
@@ -277,6 +345,7 @@ const char* eventName(EventType type) {
     case EventType::Option: return "option";
     case EventType::ProtocolViolation: return "protocol-violation";
     case EventType::Listen: return "listen";
+    case EventType::Fault: return "fault";
   }
   return "error";
 }
@@ -388,6 +457,31 @@ Napi::Object modelCountersToJs(Napi::Env env, const ModelCounterValues& m) {
   return o;
 }
 
+Napi::Object proxyDirectionToJs(Napi::Env env, const ProxyDirectionValues& d) {
+  Napi::Object o = Napi::Object::New(env);
+  auto set = [&](const char* key, uint64_t value) { o.Set(key, static_cast<double>(value)); };
+  set("bytesForwarded", d.bytesForwarded);
+  set("queuePeakBytes", d.queuePeakBytes);
+  set("queueFull", d.queueFull);
+  set("piecesWritten", d.piecesWritten);
+  set("bytesBlackholed", d.bytesBlackholed);
+  set("resetsInjected", d.resetsInjected);
+  set("slowCloses", d.slowCloses);
+  Napi::Object drawn = Napi::Object::New(env);
+  for (size_t i = 0; i < kProxyFaultCount; ++i) drawn.Set(proxyFaultName(static_cast<ProxyFault>(i)), static_cast<double>(d.drawn[i]));
+  o.Set("drawn", drawn);
+  return o;
+}
+
+Napi::Object proxyToJs(Napi::Env env, const ProxyCounterValues& p) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("connectionsProxied", static_cast<double>(p.connectionsProxied));
+  o.Set("upstreamConnectFailures", static_cast<double>(p.upstreamConnectFailures));
+  o.Set("toServer", proxyDirectionToJs(env, p.toServer));
+  o.Set("toClient", proxyDirectionToJs(env, p.toClient));
+  return o;
+}
+
 Napi::Object tcpToJs(Napi::Env env, const TcpInfoSample& t) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("state", t.state);
@@ -496,6 +590,7 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     e.Set("applied", snapshot.haveApplied ? Napi::Value(appliedToJs(env, snapshot.applied)) : env.Null());
     e.Set("connectionsWithoutSeries", static_cast<double>(snapshot.connectionsWithoutSeries));
     e.Set("aggregate", aggregateToJs(env, snapshot.aggregate, batch.atUs));
+    if (snapshot.proxy) e.Set("proxy", proxyToJs(env, snapshot.proxyCounters));
     endpoints.Set(i, e);
   }
   o.Set("endpoints", endpoints);
@@ -539,6 +634,8 @@ Napi::Object batchToJs(Napi::Env env, const EngineBatch& batch) {
     if (!event.remote.empty()) e.Set("remote", event.remote);
     if (!event.rule.empty()) e.Set("rule", event.rule);
     if (!event.header.empty()) e.Set("header", event.header);
+    if (!event.fault.empty()) e.Set("fault", event.fault);
+    if (!event.direction.empty()) e.Set("direction", event.direction);
     if (event.type == EventType::Listen) {
       e.Set("reuseAddr", event.reuseAddr);
       if (event.timeWaitSockets >= 0) {

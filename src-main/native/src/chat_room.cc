@@ -81,7 +81,7 @@ void ChatRoom::execute() {
     if (!next) continue;  // no member thread to take over: this one goes on
     queue_.handOff();
     hub_.handedOff(this);
-    // A woken member resumes the room from onWake(), or from onClose() if it closes first.
+    // A woken member resumes the room from onWake(), or from onClosing() if it closes first.
     if (next->wakeOwner()) return;
     // It had closed (its leave job still queued): take the room back unless another thread has.
     if (!queue_.claim()) return;

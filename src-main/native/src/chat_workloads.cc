@@ -51,7 +51,7 @@ class ChatServerWorkload final : public Workload {
     if (!inbox_) return;
     std::string evictedBecause;
     if (inbox_->take(&delivered_, &evictedBecause)) {
-      connection.closeWithReason("ENOBUFS", evictedBecause);
+      connection.closeWithReason(false, "ENOBUFS", evictedBecause);
     } else {
       for (SharedFrame& frame : delivered_) connection.enqueue(std::move(frame));
       delivered_.clear();
@@ -82,7 +82,7 @@ class ChatServerWorkload final : public Workload {
     Workload::onDrained(connection);
   }
 
-  void onClose(Connection&) override {
+  void onClosing(Connection&, bool) override {
     if (!inbox_) return;
     inbox_->detach();
     if (room_ >= 0) hub_->submit(static_cast<uint32_t>(room_), RoomJob{RoomJob::Kind::Leave, inbox_, nullptr});

@@ -11,11 +11,12 @@
 namespace sockscope {
 
 enum class Transport { Tcp, Udp };
-enum class Role { Server, Client };
+// A proxy listens like a server and opens one upstream connection per accepted one (proxy_link.h).
+enum class Role { Server, Client, Proxy };
 enum class ModelKind { Blocking, Select, Epoll, Overlapped, CompletionPort };
 // How the proactor models reach the kernel: io_uring, or operations emulated over epoll.
 enum class BackendKind { Auto, IoUring, Epoll };
-enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed, Chat };
+enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed, Proxy, Chat };
 enum class ShutdownHow { Read, Write, Both };
 
 struct KeepAliveSpec {
@@ -35,6 +36,44 @@ struct SocketOptionsSpec {
   std::optional<KeepAliveSpec> keepAlive;  // empty with keepAliveGiven = keepalive off
   std::optional<bool> reuseAddr;
   std::optional<bool> reusePort;
+};
+
+// The faults a proxy injects in one direction. Each is drawn once per proxied connection with its
+// probability; `given` is false when the profile left the fault out.
+struct ProxyFaultSet {
+  struct Latency {
+    bool given = false;
+    double probability = 1;
+    uint32_t ms = 0, jitterMs = 0;
+  } latency;
+  struct Bandwidth {
+    bool given = false;
+    double probability = 1;
+    uint64_t bytesPerSecond = 0;
+  } bandwidth;
+  struct Slicer {
+    bool given = false;
+    double probability = 1;
+    uint32_t pieceBytes = 1, delayMs = 0;
+  } slicer;
+  // Reset and blackhole act once afterBytes have passed or afterMs have elapsed, whichever is
+  // first; 0 = that threshold is not set (a blackhole with neither acts from the first byte).
+  struct Threshold {
+    bool given = false;
+    double probability = 1;
+    uint64_t afterBytes = 0;
+    uint32_t afterMs = 0;
+  } reset, blackhole;
+  struct SlowClose {
+    bool given = false;
+    double probability = 1;
+    uint32_t delayMs = 0;
+  } slowClose;
+};
+
+struct ProxySpec {
+  ProxyFaultSet toServer, toClient;
+  uint64_t seed = 1;
 };
 
 struct WorkloadSpec {
@@ -64,6 +103,7 @@ struct WorkloadSpec {
   uint32_t maxInFlight = 1;             // requests awaiting their response, at most
   FrameRule violation = FrameRule::SizeBelowHeader;  // malformed: the rule its bad frame breaks
   uint32_t goodFramesBefore = 0;        // malformed: well-formed frames sent before the bad one
+  ProxySpec proxy;                      // proxy: the faults of each direction
   // chat (messageBytes, messagesPerSecond, totalMessages and readBytesPerSecond as above)
   uint32_t chatRooms = 1;                 // server: its rooms; client: the rooms it spreads over
   int64_t chatRoom = -1;                  // client: the room every connection joins; -1 = index % chatRooms
@@ -81,9 +121,11 @@ struct EndpointSpec {
   BackendKind backend = BackendKind::Auto;  // overlapped and completion-port only
   int backlog = 511;
   bool udpConnected = true;
-  std::string host;  // numeric address: listen address for servers, target for clients
+  std::string host;  // numeric address: listen address for servers and proxies, target for clients
   int port = 0;
-  int connectEndpoint = -1;  // clients: index of the server endpoint, or -1 for host/port
+  int connectEndpoint = -1;  // clients and proxies: index of the endpoint to connect to, or -1 for host/port
+  std::string upstreamHost;  // proxies without connectEndpoint: the numeric address of the upstream
+  int upstreamPort = 0;
   int connections = 1;
   bool verifyIncoming = false;  // the incoming stream is the bulk pattern: check it
   SocketOptionsSpec options;

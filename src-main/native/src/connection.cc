@@ -25,8 +25,8 @@ const char* shutdownName(ShutdownHow how) {
 
 }  // namespace
 
-Connection::Connection(EngineServices& engine, EndpointRuntime& endpoint, uint32_t id, int index, int fd)
-    : id(id), index(index), endpoint(endpoint), engine_(engine), fd_(fd), workload_(Workload::create(endpoint.spec)) {
+Connection::Connection(EngineServices& engine, EndpointRuntime& endpoint, uint32_t id, int index, int fd, std::unique_ptr<Workload> workload)
+    : id(id), index(index), endpoint(endpoint), engine_(engine), fd_(fd), workload_(workload ? std::move(workload) : Workload::create(endpoint.spec)) {
   if (endpoint.spec.verifyIncoming && endpoint.spec.transport == Transport::Tcp) verifier_ = std::make_unique<PatternVerifier>();
 }
 
@@ -79,6 +79,7 @@ IoResult Connection::fail(int err, const char* during) {
     event.message = std::string("the peer reset the connection during ") + during;
     pendingCloseCode_ = event.code;
     pendingCloseMessage_ = "reset by peer";
+    peerReset_ = true;
     emit(EventType::Reset, std::move(event));
     closeRequested_ = true;
     return IoResult::Closed;
@@ -266,7 +267,16 @@ void Connection::shutdown(ShutdownHow how) {
   }
   const int stateBefore = tcp() && how != ShutdownHow::Read ? readTcpState(fd_) : -1;
   if (::shutdown(fd_, flag) != 0) {
-    Status status = errnoStatus(errno, std::string("shutdown(") + shutdownName(how) + ")");
+    const int err = errno;
+    // A peer that reset the connection while nothing read it (after its FIN, say) leaves shutdown
+    // only ENOTCONN to say; the socket's pending error says what happened, and it is a reset.
+    int pending = 0;
+    socklen_t length = sizeof pending;
+    if (err == ENOTCONN && tcp() && getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length) == 0 && (pending == ECONNRESET || pending == EPIPE)) {
+      fail(pending, "shutdown");
+      return;
+    }
+    Status status = errnoStatus(err, std::string("shutdown(") + shutdownName(how) + ")");
     endpoint.recordError(status);
     EngineEvent error;
     error.code = status.code;
@@ -308,16 +318,28 @@ void Connection::closeForProtocolViolation(const char* rule, const std::string& 
   requestClose(false);
 }
 
-void Connection::closeWithReason(const std::string& code, const std::string& message) {
-  if (closed_ || closeRequested_) return;
-  pendingCloseCode_ = code;
-  pendingCloseMessage_ = message;
-  requestClose(false);
+void Connection::closeWithReason(bool abortive, const std::string& code, const std::string& message) {
+  if (closed_) return;
+  if (pendingCloseCode_.empty() && pendingCloseMessage_.empty()) {
+    pendingCloseCode_ = code;
+    pendingCloseMessage_ = message;
+  }
+  requestClose(abortive);
+}
+
+void Connection::reportFault(const char* fault, const char* direction, const std::string& message) {
+  if (closed_) return;
+  EngineEvent event;
+  event.fault = fault;
+  event.direction = direction;
+  event.message = message;
+  emit(EventType::Fault, std::move(event));
 }
 
 void Connection::close() {
   if (closed_) return;
-  workload_->onClose(*this);
+  // Before the socket goes: a proxy passes a reset on to the other side of its pair.
+  workload_->onClosing(*this, peerReset_ || abortiveClose_);
   if (abortiveClose_ && tcp()) setAbortiveLinger(fd_);
   // A lingering close blocks for up to its timeout; a stopping engine must not wait for it.
   else if (tcp() && engine_.stopping()) clearLinger(fd_);

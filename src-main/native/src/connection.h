@@ -69,7 +69,8 @@ struct ConnectionSample {
 
 class Connection {
  public:
-  Connection(EngineServices& engine, EndpointRuntime& endpoint, uint32_t id, int index, int fd);
+  // workload: null for the endpoint's own (Workload::create).
+  Connection(EngineServices& engine, EndpointRuntime& endpoint, uint32_t id, int index, int fd, std::unique_ptr<Workload> workload = nullptr);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -148,9 +149,10 @@ class Connection {
   // The peer broke the framing rules: report it (a protocol-violation event, counted per
   // endpoint) and close the connection with that reason.
   void closeForProtocolViolation(const char* rule, const std::string& headerHex, const std::string& message);
-  // Closes the connection for a reason of the workload's own (a code such as ENOBUFS and a
-  // sentence), which its closed event carries.
-  void closeWithReason(const std::string& code, const std::string& message);
+  // Asks to close, with the reason the closed event will carry (unless a failure gave one first).
+  void closeWithReason(bool abortive, const std::string& code, const std::string& message);
+  // A proxy began to inject a fault on this connection: a fault event naming it and its direction.
+  void reportFault(const char* fault, const char* direction, const std::string& message);
 
  private:
   void emit(EventType type, EngineEvent event = {});
@@ -172,6 +174,7 @@ class Connection {
   bool closed_ = false;
   bool closeRequested_ = false;
   bool abortiveClose_ = false;
+  bool peerReset_ = false;  // the peer reset the connection (ECONNRESET, EPIPE)
   std::string pendingCloseCode_;
   std::string pendingCloseMessage_;
   std::shared_ptr<const NetAddress> defaultDestination_;

@@ -159,6 +159,20 @@ Status Engine::start() {
     Status status = models_[i]->prepare();
     if (!status.ok()) return failStart(i, status);
   }
+  // Then proxies: they carry on to a server's address, and clients may connect to theirs.
+  for (size_t i = 0; i < endpoints_.size(); ++i) {
+    const EndpointSpec& spec = config_.endpoints[i];
+    if (spec.role != Role::Proxy) continue;
+    EndpointRuntime& endpoint = *endpoints_[i];
+    if (spec.connectEndpoint >= 0) {
+      endpoint.upstreamAddress = connectableAddress(endpoints_[static_cast<size_t>(spec.connectEndpoint)]->boundAddress);
+    } else {
+      Status status = parseNetAddress(spec.upstreamHost, spec.upstreamPort, &endpoint.upstreamAddress);
+      if (!status.ok()) return failStart(i, status);
+    }
+    Status status = models_[i]->prepare();
+    if (!status.ok()) return failStart(i, status);
+  }
   for (size_t i = 0; i < endpoints_.size(); ++i) {
     const EndpointSpec& spec = config_.endpoints[i];
     if (spec.role != Role::Client) continue;
@@ -172,7 +186,7 @@ Status Engine::start() {
     Status status = models_[i]->prepare();
     if (!status.ok()) return failStart(i, status);
   }
-  for (Role role : {Role::Server, Role::Client}) {
+  for (Role role : {Role::Server, Role::Proxy, Role::Client}) {
     for (size_t i = 0; i < endpoints_.size(); ++i) {
       if (config_.endpoints[i].role == role) models_[i]->start();
     }
@@ -193,9 +207,19 @@ uint64_t Engine::descriptorsForSockets() const {
     }
     total += 1;  // the listener, or the UDP socket
     if (spec.transport != Transport::Tcp) continue;
-    // The accepted side of every client of this profile that connects here.
+    // The accepted side of every client of this profile that connects here; a proxy also holds
+    // its upstream connection for each.
+    const uint64_t perClient = spec.role == Role::Proxy ? 2 : 1;
     for (const EndpointSpec& client : config_.endpoints) {
-      if (client.role == Role::Client && client.connectEndpoint == static_cast<int>(i)) total += static_cast<uint64_t>(client.connections);
+      if (client.role != Role::Client || client.connectEndpoint != static_cast<int>(i)) continue;
+      total += perClient * static_cast<uint64_t>(client.connections);
+    }
+    // A server behind a proxy accepts the proxy's upstream connections.
+    for (size_t proxy = 0; proxy < config_.endpoints.size(); ++proxy) {
+      if (config_.endpoints[proxy].role != Role::Proxy || config_.endpoints[proxy].connectEndpoint != static_cast<int>(i)) continue;
+      for (const EndpointSpec& client : config_.endpoints) {
+        if (client.role == Role::Client && client.connectEndpoint == static_cast<int>(proxy)) total += static_cast<uint64_t>(client.connections);
+      }
     }
   }
   return total;
@@ -204,7 +228,7 @@ uint64_t Engine::descriptorsForSockets() const {
 std::vector<std::string> Engine::boundAddresses() const {
   std::vector<std::string> addresses;
   for (const auto& endpoint : endpoints_) {
-    addresses.push_back(endpoint->spec.role == Role::Server ? formatNetAddress(endpoint->boundAddress) : "");
+    addresses.push_back(endpoint->spec.role != Role::Client ? formatNetAddress(endpoint->boundAddress) : "");
   }
   return addresses;
 }
@@ -219,7 +243,7 @@ void Engine::stop() {
   samplerWake_.notify_all();
   if (sampler_.joinable()) sampler_.join();
   // Clients first, so servers see their peers go rather than the other way round.
-  for (Role role : {Role::Client, Role::Server}) {
+  for (Role role : {Role::Client, Role::Proxy, Role::Server}) {
     for (size_t i = 0; i < models_.size(); ++i) {
       if (config_.endpoints[i].role == role) models_[i]->stop();
     }
@@ -236,10 +260,10 @@ void Engine::emit(EngineEvent event) {
   events_.push_back(std::move(event));
 }
 
-std::shared_ptr<Connection> Engine::adopt(EndpointRuntime& endpoint, int fd) {
+std::shared_ptr<Connection> Engine::adopt(EndpointRuntime& endpoint, int fd, std::unique_ptr<Workload> workload) {
   const uint32_t id = nextConnectionId_.fetch_add(1, std::memory_order_relaxed);
   const int index = nextIndex_[static_cast<size_t>(endpoint.index)].fetch_add(1, std::memory_order_relaxed);
-  auto connection = std::make_shared<Connection>(*this, endpoint, id, index, fd);
+  auto connection = std::make_shared<Connection>(*this, endpoint, id, index, fd, std::move(workload));
   endpoint.counters.connectionsOpen.fetch_add(1, std::memory_order_relaxed);
   endpoint.counters.connectionsTotal.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(registryMutex_);
@@ -354,6 +378,8 @@ void Engine::deliver(bool final) {
     snapshot.latency = endpoint.latency.summarize();
     snapshot.errors = endpoint.errorsSnapshot();
     snapshot.haveApplied = endpoint.appliedOptions(&snapshot.applied);
+    snapshot.proxy = endpoint.spec.role == Role::Proxy;
+    if (snapshot.proxy) snapshot.proxyCounters = readProxyCounters(endpoint.proxy);
   }
   {
     std::lock_guard<std::mutex> lock(eventsMutex_);

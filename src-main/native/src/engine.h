@@ -62,6 +62,8 @@ struct EndpointSnapshot {
   std::map<std::string, ErrorTally> errors;
   bool haveApplied = false;
   AppliedSocketOptions applied;
+  bool proxy = false;  // a proxy endpoint: proxyCounters hold its figures
+  ProxyCounterValues proxyCounters;
   uint64_t connectionsWithoutSeries = 0;
   EndpointAggregate aggregate;
 };
@@ -120,7 +122,8 @@ class Engine final : public EngineServices {
   bool stopping() const override { return stopping_.load(std::memory_order_relaxed); }
   void emit(EngineEvent event) override;
   CaptureRing* capture() override { return capture_.get(); }
-  std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) override;
+  using EngineServices::adopt;
+  std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd, std::unique_ptr<Workload> workload) override;
   void release(const std::shared_ptr<Connection>& connection) override;
 
  private:

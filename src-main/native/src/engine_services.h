@@ -15,14 +15,16 @@
 #include "latency_histogram.h"
 #include "model_counters.h"
 #include "net_address.h"
+#include "proxy_counters.h"
 #include "socket_options.h"
+#include "workload.h"
 
 namespace sockscope {
 
 class ChatHub;
 class Connection;
 
-enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation, Listen };
+enum class EventType { Open, State, PeerShutdown, Shutdown, Reset, Closed, Error, Option, ProtocolViolation, Listen, Fault };
 
 struct EngineEvent {
   int64_t atUs = 0;
@@ -38,6 +40,8 @@ struct EngineEvent {
   std::string remote;
   std::string rule;    // protocol-violation: the framing rule broken
   std::string header;  // protocol-violation: the offending header as hex
+  std::string fault;      // fault: which one a proxy began to inject (proxyFaultName)
+  std::string direction;  // fault: "to-server" or "to-client"
   // Listen (an endpoint's listener restarted; connectionId 0): what the restart asked for and
   // the kernel's TIME_WAIT sockets on the port at that moment (-1 = the kernel could not be asked).
   bool reuseAddr = false;
@@ -72,7 +76,9 @@ class EndpointRuntime {
   LatencyHistogram latency;
   ChatCounters chat;
   std::unique_ptr<ChatHub> chatHub;  // a chat server's rooms
-  NetAddress boundAddress;  // servers, after bind; clients: the address they connect to
+  NetAddress boundAddress;  // servers and proxies, after bind; clients: the address they connect to
+  NetAddress upstreamAddress;  // proxies: where each accepted connection is carried on to
+  ProxyCounters proxy;         // proxies only
   std::atomic<int64_t> firstActivityUs{-1}, lastActivityUs{-1};
 
   void recordError(const Status& status);
@@ -101,8 +107,10 @@ class EngineServices {
   // Null when capture is off.
   virtual CaptureRing* capture() = 0;
   // Creates and registers a connection for an open socket; the engine can then sample it and
-  // route commands to it.
-  virtual std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) = 0;
+  // route commands to it. The workload is the endpoint's own unless one is given (a proxy gives
+  // each side of a pair its half of the link).
+  virtual std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd, std::unique_ptr<Workload> workload) = 0;
+  std::shared_ptr<Connection> adopt(EndpointRuntime& endpoint, int fd) { return adopt(endpoint, fd, nullptr); }
   // Forgets a closed connection.
   virtual void release(const std::shared_ptr<Connection>& connection) = 0;
 

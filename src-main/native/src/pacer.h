@@ -1,4 +1,4 @@
-// A byte allowance that grows at a fixed rate: paced writers and slow readers.
+// A token bucket for paced streams: the bulk sender, the slow sink, and a proxy's bandwidth limit.
 #pragma once
 #include <algorithm>
 #include <cstdint>

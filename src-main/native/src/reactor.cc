@@ -15,6 +15,8 @@
 #include "clock.h"
 #include "connection.h"
 #include "listener_restart.h"
+#include "proxy_link.h"
+#include "socket_options.h"
 #include "sockets.h"
 
 namespace sockscope {
@@ -98,6 +100,7 @@ class ReactorThread final : public Waker {
     bool registered = false;  // in the poller; a socket that wants nothing is taken out, so
                               // a hang-up cannot wake the thread again and again
     int64_t timerAtUs = 0;
+    int peerFd = -1;  // proxies: the other connection of the pair, settled along with this one
   };
   struct Timer {
     int64_t atUs;
@@ -199,7 +202,8 @@ class ReactorThread final : public Waker {
     endpoint_.counters.connectionsRefused.fetch_add(1, std::memory_order_relaxed);
     auto found = entries_.find(fd);
     std::shared_ptr<Connection> connection = found == entries_.end() ? nullptr : found->second.connection;
-    if (found != entries_.end()) entries_.erase(found);
+    const int peerFd = found == entries_.end() ? -1 : found->second.peerFd;
+    forget(fd);
     if (!connection) {
       endpoint_.recordError(status);
       ::close(fd);
@@ -208,6 +212,7 @@ class ReactorThread final : public Waker {
     engine_.reportError(endpoint_, connection->id, status);
     connection->close();
     engine_.release(connection);
+    if (peerFd >= 0) settle(peerFd);
   }
 
   void adoptHandoffs() {
@@ -228,6 +233,10 @@ class ReactorThread final : public Waker {
   }
 
   void adoptAccepted(int fd) {
+    if (endpoint_.spec.role == Role::Proxy) {
+      adoptProxied(fd);
+      return;
+    }
     Entry entry;
     entry.connection = engine_.adopt(endpoint_, fd);
     entry.connection->setWaker(this);
@@ -235,6 +244,54 @@ class ReactorThread final : public Waker {
     if (!watch(fd)) return;
     entry.connection->opened();
     settle(fd);
+  }
+
+  // A proxy pairs each accepted connection with one it opens to the upstream, on this thread.
+  void adoptProxied(int fd) {
+    const uint64_t ordinal = endpoint_.proxy.connectionsProxied.fetch_add(1, std::memory_order_relaxed);
+    // Accepted sockets take the endpoint's options too (TCP_NODELAY by default for a proxy), so
+    // the slicer's pieces leave as separate segments both ways.
+    Status applied = applySocketOptions(fd, Transport::Tcp, endpoint_.spec.options);
+    if (!applied.ok()) endpoint_.recordError(applied);
+    auto link = std::make_shared<ProxyLink>(endpoint_, ordinal);
+    Entry client;
+    client.connection = engine_.adopt(endpoint_, fd, link->workloadFor(ProxySide::Client));
+    client.connection->setWaker(this);
+    entries_[fd] = client;
+    if (!watch(fd)) return;
+    client.connection->opened();
+    int upstreamFd = -1;
+    bool inProgress = false;
+    Status status = openClientSocket(endpoint_.spec, endpoint_.upstreamAddress, true, &upstreamFd, &inProgress);
+    if (!status.ok()) {
+      engine_.reportError(endpoint_, client.connection->id, status);
+      upstreamFailed(fd, status);
+      settle(fd);
+      return;
+    }
+    Entry upstream;
+    upstream.connection = engine_.adopt(endpoint_, upstreamFd, link->workloadFor(ProxySide::Server));
+    upstream.connection->setWaker(this);
+    upstream.kind = inProgress ? Kind::Connecting : Kind::Open;
+    upstream.peerFd = fd;
+    entries_[upstreamFd] = upstream;
+    entries_[fd].peerFd = upstreamFd;
+    if (inProgress) {
+      Status added = poller_->add(upstreamFd, false, true);
+      if (!added.ok()) refuse(upstreamFd, added);
+    } else if (watch(upstreamFd)) {
+      upstream.connection->opened();
+    }
+    settle(fd);
+  }
+
+  // The upstream could not be reached: the client's side closes abortively, so the client sees
+  // the failure at once, with the upstream's address and errno as the reason.
+  void upstreamFailed(int clientFd, const Status& status) {
+    endpoint_.proxy.upstreamConnectFailures.fetch_add(1, std::memory_order_relaxed);
+    auto found = entries_.find(clientFd);
+    if (found == entries_.end()) return;
+    found->second.connection->closeWithReason(true, status.code, "upstream " + status.message);
   }
 
   void dispatch(const Readiness& event) {
@@ -253,14 +310,18 @@ class ReactorThread final : public Waker {
         acceptSome();
         return;
       case Kind::Connecting: {
-        Status status = finishConnect(event.fd, endpoint_.boundAddress);
+        // A proxy's connecting sockets go to its upstream; a client's to its target.
+        Status status = finishConnect(event.fd, endpoint_.spec.role == Role::Proxy ? endpoint_.upstreamAddress : endpoint_.boundAddress);
         poller_->remove(event.fd);
         if (!status.ok()) {
           engine_.reportError(endpoint_, entry.connection->id, status);
           std::shared_ptr<Connection> connection = entry.connection;
-          entries_.erase(found);
+          const int peerFd = entry.peerFd;
+          forget(event.fd);
+          if (peerFd >= 0) upstreamFailed(peerFd, status);
           connection->close();
           engine_.release(connection);
+          if (peerFd >= 0) settle(peerFd);
           return;
         }
         entry.kind = Kind::Open;
@@ -332,26 +393,57 @@ class ReactorThread final : public Waker {
   }
 
   // After anything happened to a connection: run its commands, close it if asked, and bring
-  // the poller's interest and the timer up to date.
+  // the poller's interest and the timer up to date. A proxied connection's pair is settled with
+  // it: what one side read may have given the other something to write, and what one side wrote
+  // may let the other read again.
   void settle(int fd) {
     auto found = entries_.find(fd);
+    const int peerFd = found == entries_.end() ? -1 : found->second.peerFd;
+    settleOne(fd);
+    if (peerFd < 0) return;
+    // Settling one side can change the other: a write that drained its queue lets the other side
+    // read again or pass a FIN on, a close closes the other. Settle them in turn until a round in
+    // which neither wrote nor closed (bounded: each round moves bytes or ends something).
+    for (int round = 0; round < 8; ++round) {
+      const bool peerMoved = settleOne(peerFd);
+      const bool moved = settleOne(fd);
+      if (!peerMoved && !moved) break;
+    }
+  }
+
+  // Drops an entry, and its pair's reference to it (the descriptor may be reused).
+  void forget(int fd) {
+    auto found = entries_.find(fd);
     if (found == entries_.end()) return;
+    if (found->second.peerFd >= 0) {
+      auto peer = entries_.find(found->second.peerFd);
+      if (peer != entries_.end() && peer->second.peerFd == fd) peer->second.peerFd = -1;
+    }
+    entries_.erase(found);
+  }
+
+  // Returns whether it wrote or closed the connection, which may change a proxied peer.
+  bool settleOne(int fd) {
+    auto found = entries_.find(fd);
+    if (found == entries_.end()) return false;
     Entry& entry = found->second;
-    if (entry.kind != Kind::Open) return;
+    if (entry.kind != Kind::Open) return false;
     std::shared_ptr<Connection> connection = entry.connection;
     connection->runCommands();
+    bool moved = false;
     // Writes a command or timer queued go out now rather than after another wait.
     if (connection->wantsWrite() && !entry.wantWrite) {
       for (int i = 0; i < kCallsPerTurn && connection->wantsWrite(); ++i) {
         if (connection->writeOnce() != IoResult::Progress) break;
+        moved = true;
       }
     }
     if (connection->closeRequested() || connection->closed()) {
       if (entry.registered) poller_->remove(fd);
-      entries_.erase(found);
+      forget(fd);
       connection->close();
       engine_.release(connection);
-      return;
+      return true;
     }
     const bool wantRead = connection->wantsRead();
     const bool wantWrite = connection->wantsWrite();
@@ -371,6 +463,7 @@ class ReactorThread final : public Waker {
       timers_.push(Timer{timerAtUs, fd, connection});
       if (timers_.size() > 4 * entries_.size() + 64) compactTimers();
     }
+    return moved;
   }
 
   // Superseded timers stay in the heap until they come due; when they pile up (a paced sender
@@ -447,7 +540,7 @@ class ReactorModel final : public IoModel {
       thread->distribute = [this](int fd) { distribute(fd); };
       threads_.push_back(std::move(thread));
     }
-    if (endpoint_.spec.role == Role::Server) {
+    if (endpoint_.spec.role != Role::Client) {
       Status status = openServerSocket(endpoint_.spec, true, &listenFd_, &endpoint_.boundAddress);
       if (!status.ok()) return status;
       threads_.front()->setListener(listenFd_);

@@ -321,6 +321,8 @@ std::unique_ptr<Workload> Workload::create(const EndpointSpec& endpoint) {
     case WorkloadKind::FramedEcho: return createFramedEchoWorkload(endpoint);
     case WorkloadKind::RequestResponse: return createRequestResponseWorkload(endpoint);
     case WorkloadKind::Malformed: return createMalformedWorkload(endpoint);
+    // Each side of a proxied pair gets its workload from its ProxyLink; none is made alone.
+    case WorkloadKind::Proxy: return std::make_unique<ManualWorkload>();
     case WorkloadKind::Chat: return endpoint.role == Role::Server ? createChatServerWorkload(endpoint) : createChatClientWorkload(endpoint);
   }
   return std::make_unique<ManualWorkload>();

@@ -32,8 +32,8 @@ class Workload {
   virtual size_t readBudget(int64_t nowUs) { return SIZE_MAX; }
   // Another thread called Connection::wakeWorkload() (work was handed to this connection).
   virtual void onWake(Connection& connection) {}
-  // The connection is closing; the last call the workload gets on the owner thread.
-  virtual void onClose(Connection& connection) {}
+  // The connection is about to close; reset: the peer reset it, or it closes abortively.
+  virtual void onClosing(Connection& connection, bool reset) {}
 };
 
 }  // namespace sockscope

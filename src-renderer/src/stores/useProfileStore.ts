@@ -2,7 +2,7 @@ import { computed, ref } from 'vue';
 import { defineStore } from 'pinia';
 import type { z } from 'zod';
 import type { ProfileEntry, ProfileRef } from '../../../src-shared/api.js';
-import { actionSchema, profileSchema, profileSchemaId, type EndpointInput, type ProfileInput, type WorkloadKind } from '../../../src-shared/profile.js';
+import { actionSchema, profileSchema, profileSchemaId, type EndpointInput, type EndpointRole, type ProfileInput, type WorkloadKind } from '../../../src-shared/profile.js';
 import { getApi } from '../api/index.js';
 import { describeFailure } from '../api/errors.js';
 import { addIssue, issuesAt, issuesByPath, type FieldIssues } from '../lib/field-issues.js';
@@ -46,6 +46,8 @@ export function defaultWorkload(kind: WorkloadKind, role: EndpointInput['role'] 
       return { kind, maxInFlight: 1, requestsPerSecond: 100 };
     case 'malformed':
       return { kind, violation: 'size-above-maximum', goodFramesBefore: 1 };
+    case 'proxy':
+      return { kind, toServer: {}, toClient: {}, seed: 1 };
     case 'chat':
       return role === 'server' ? { kind, rooms: 1, overflow: 'drop-messages' } : { kind, messagesPerSecond: 10 };
   }
@@ -121,6 +123,7 @@ export const useProfileStore = defineStore('profile', () => {
   const issueCount = computed(() => Object.values(issues.value).reduce((sum, list) => sum + list.length, 0));
   const endpointIds = computed(() => draft.value.endpoints.map((endpoint) => endpoint.id));
   const serverIds = computed(() => draft.value.endpoints.filter((endpoint) => endpoint.role === 'server').map((endpoint) => endpoint.id));
+  const proxyIds = computed(() => draft.value.endpoints.filter((endpoint) => endpoint.role === 'proxy').map((endpoint) => endpoint.id));
 
   function messagesAt(path: string, nested = false): string[] {
     return issuesAt(issues.value, path, nested);
@@ -139,8 +142,20 @@ export const useProfileStore = defineStore('profile', () => {
     return `${base}${n === 1 ? '' : n}`;
   }
 
-  function addEndpoint(role: 'server' | 'client'): void {
-    if (role === 'server') {
+  function addEndpoint(role: EndpointRole): void {
+    if (role === 'proxy') {
+      const server = serverIds.value[0];
+      draft.value.endpoints.push({
+        id: freshId('proxy'),
+        role,
+        transport: 'tcp',
+        model: 'epoll',
+        listen: { host: '127.0.0.1', port: 0 },
+        connect: server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 },
+        options: {},
+        workload: defaultWorkload('proxy'),
+      });
+    } else if (role === 'server') {
       draft.value.endpoints.push({
         id: freshId('server'),
         role,
@@ -170,18 +185,26 @@ export const useProfileStore = defineStore('profile', () => {
   }
 
   /** A role change moves listen/connect along, so the endpoint stays valid where it can. */
-  function setRole(index: number, role: 'server' | 'client'): void {
+  function setRole(index: number, role: EndpointRole): void {
     const endpoint = draft.value.endpoints[index];
     if (!endpoint || endpoint.role === role) return;
+    const wasProxy = endpoint.role === 'proxy';
     endpoint.role = role;
-    if (role === 'server') {
-      delete endpoint.connect;
+    const server = serverIds.value.find((id) => id !== endpoint.id);
+    if (role !== 'client') {
       delete endpoint.connections;
       endpoint.listen ??= { host: '127.0.0.1', port: 0 };
-    } else {
-      delete endpoint.listen;
-      const server = serverIds.value.find((id) => id !== endpoint.id);
-      endpoint.connect ??= server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 };
+    }
+    if (role === 'server') delete endpoint.connect;
+    if (role === 'client') delete endpoint.listen;
+    if (role !== 'server') endpoint.connect ??= server ? { endpoint: server } : { host: '127.0.0.1', port: 7000 };
+    // A proxy runs only the proxy workload, on TCP and a reactor model.
+    if (role === 'proxy') {
+      endpoint.workload = defaultWorkload('proxy');
+      endpoint.transport = 'tcp';
+      if (endpoint.model !== 'select') endpoint.model = 'epoll';
+    } else if (wasProxy) {
+      endpoint.workload = defaultWorkload(role === 'server' ? 'echo' : 'ping-pong');
     }
   }
 
@@ -294,6 +317,7 @@ export const useProfileStore = defineStore('profile', () => {
     issueCount,
     endpointIds,
     serverIds,
+    proxyIds,
     messagesAt,
     setRemoteIssues,
     addEndpoint,

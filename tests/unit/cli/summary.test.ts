@@ -131,6 +131,28 @@ describe('formatSummary with many connections', () => {
     );
     expect(text).toContain('engine: 121 MB resident and 13 threads at most; sampler 0.50 µs of CPU per connection and pass (up to 10000 connections); open-file limit 20000 for about 10086 needed');
   });
+
+  it('says what each proxy did, per direction', () => {
+    const drawn = { latency: 0, bandwidth: 0, slicer: 0, reset: 0, blackhole: 0, slowClose: 0 };
+    const direction = { bytesForwarded: 0, queuePeakBytes: 0, queueFull: 0, piecesWritten: 0, bytesBlackholed: 0, resetsInjected: 0, slowCloses: 0, drawn };
+    const text = formatSummary(
+      result({
+        endpoints: [
+          endpoint({
+            id: 'proxy',
+            role: 'proxy',
+            proxy: {
+              connectionsProxied: 2,
+              upstreamConnectFailures: 0,
+              toServer: { ...direction, bytesForwarded: 4200, queuePeakBytes: 64, drawn: { ...drawn, latency: 2 } },
+              toClient: { ...direction, bytesForwarded: 4200, resetsInjected: 1, drawn: { ...drawn, reset: 1 } },
+            },
+          }),
+        ],
+      }),
+    );
+    expect(text).toContain('proxies:\n  proxy → server: 4.20 kB forwarded, up to 64 B held (latency ×2)\n  proxy → client: 4.20 kB forwarded, 1 reset (reset ×1)\n');
+  });
 });
 
 describe('formatSummary with chat endpoints', () => {

@@ -28,6 +28,20 @@ describe('the local port range check', () => {
     ]);
   });
 
+  it('counts a proxy\'s upstream connections, one for each connection its clients open to it', () => {
+    const proxied = profileSchema.parse(
+      profileOf([
+        { id: 'server', role: 'server', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+        { id: 'proxy', role: 'proxy', transport: 'tcp', model: 'epoll', listen: { host: '127.0.0.1', port: 0 }, connect: { endpoint: 'server' }, workload: { kind: 'proxy' } },
+        { id: 'client', role: 'client', transport: 'tcp', model: 'epoll', connect: { endpoint: 'proxy' }, connections: 1100, workload: { kind: 'manual' } },
+      ]),
+    );
+    expect(portRangeShortfalls(proxied, '40000 40999')).toEqual([
+      expect.stringMatching(/^local ports: proxy open 1100 connections to server "server", but/),
+      expect.stringMatching(/^local ports: client open 1100 connections to proxy "proxy", but/),
+    ]);
+  });
+
   it('says nothing when every destination fits, or when the range cannot be read', () => {
     expect(portRangeShortfalls(profile([600, 400]), '40000 40999')).toEqual([]);
     expect(portRangeShortfalls(profile([60_000]), undefined)).toEqual([]);
