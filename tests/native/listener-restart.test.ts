@@ -48,9 +48,11 @@ describe.each(ioModels.filter((model) => model !== 'libuv'))('a %s server', (mod
     let run: Run | undefined;
     const listens: NonNullable<NativeBatch['events']>[number][] = [];
     let reachedNewListener: Promise<void> | undefined;
+    let serverOpens = 0;
     const done = new Promise<void>((resolve, reject) => {
       const onBatch = (batch: NativeBatch) => {
         for (const event of batch.events) {
+          if (event.type === 'open' && event.endpoint === 0) serverOpens += 1;
           if (event.type !== 'listen') continue;
           listens.push(event);
           // The scheduled restart failed: restart again from outside, live, with SO_REUSEADDR.
@@ -68,6 +70,8 @@ describe.each(ioModels.filter((model) => model !== 'libuv'))('a %s server', (mod
     });
     await done;
     await reachedNewListener;
+    // Node's connect completes in the kernel's backlog; wait until the server's model has accepted it.
+    await expect.poll(() => serverOpens, { timeout: 5000 }).toBe(connections + 1);
     const result = await run!.stop();
     const server = endpointOf(result, 'server');
     const [refused, relistened] = server.listenerRestarts ?? [];
