@@ -1,3 +1,5 @@
+import type { ChatClientFigures, ChatServerFigures } from './chat-figures.js';
+import type { ProxyCounters } from './proxy-faults.js';
 import type { EndpointResult, RunResult } from './result.js';
 import { formatMbitPerSecond, formatMicrosAsMillisShort } from './units.js';
 
@@ -57,7 +59,13 @@ const count = (value: number) => String(value);
 const latency = (pick: (latency: NonNullable<EndpointResult['latencyUs']>) => number) => (endpoint: EndpointResult) =>
   endpoint.latencyUs === null || endpoint.latencyUs.count === 0 ? null : pick(endpoint.latencyUs);
 
-/** The rows of each endpoint's table, in order. */
+const chatServer = (pick: (chat: ChatServerFigures) => number) => (endpoint: EndpointResult) => (endpoint.chat?.role === 'server' ? pick(endpoint.chat) : null);
+const chatClient = (pick: (chat: ChatClientFigures) => number) => (endpoint: EndpointResult) => (endpoint.chat?.role === 'client' ? pick(endpoint.chat) : null);
+const proxied = (pick: (proxy: ProxyCounters) => number) => (endpoint: EndpointResult) => (endpoint.proxy === undefined ? null : pick(endpoint.proxy));
+const perBroadcast = (chat: ChatServerFigures) => (chat.broadcasts === 0 ? 0 : chat.bytesEncoded / chat.broadcasts);
+const bytes = (value: number) => (Number.isInteger(value) ? String(value) : value.toFixed(1));
+
+/** The rows of each endpoint's table, in order; rows that apply to no endpoint of the id are left out. */
 const metrics: readonly Metric[] = [
   { label: 'Mbit/s in', better: 'higher', value: (endpoint) => endpoint.throughput.bitsPerSecondIn, format: formatMbitPerSecond },
   { label: 'Mbit/s out', better: 'higher', value: (endpoint) => endpoint.throughput.bitsPerSecondOut, format: formatMbitPerSecond },
@@ -68,6 +76,22 @@ const metrics: readonly Metric[] = [
   { label: 'threads', better: 'neutral', value: (endpoint) => endpoint.counters.threads, format: count },
   { label: 'connections', better: 'neutral', value: (endpoint) => endpoint.counters.connectionsTotal, format: count },
   { label: 'errors', better: 'lower', value: (endpoint) => endpoint.counters.errors, format: count },
+  // Chat servers: the one encoding per broadcast, and what slow members cost.
+  { label: 'chat broadcasts', better: 'higher', value: chatServer((chat) => chat.broadcasts), format: count },
+  { label: 'chat bytes encoded per broadcast', better: 'lower', value: chatServer(perBroadcast), format: bytes },
+  { label: 'chat deliveries', better: 'higher', value: chatServer((chat) => chat.deliveries), format: count },
+  { label: 'chat messages dropped', better: 'lower', value: chatServer((chat) => chat.messagesDropped), format: count },
+  { label: 'chat members dropped', better: 'lower', value: chatServer((chat) => chat.membersDropped), format: count },
+  { label: 'chat room job hand-offs', better: 'neutral', value: chatServer((chat) => chat.jobsHandedOff), format: count },
+  { label: 'chat messages received', better: 'higher', value: chatClient((chat) => chat.messagesReceived), format: count },
+  { label: 'chat messages missed', better: 'lower', value: chatClient((chat) => chat.messagesMissed), format: count },
+  // Proxies: what went through, and what the faults did.
+  { label: 'proxy connections', better: 'neutral', value: proxied((proxy) => proxy.connectionsProxied), format: count },
+  { label: 'proxy bytes to server', better: 'neutral', value: proxied((proxy) => proxy.toServer.bytesForwarded), format: count },
+  { label: 'proxy bytes to client', better: 'neutral', value: proxied((proxy) => proxy.toClient.bytesForwarded), format: count },
+  { label: 'proxy resets injected', better: 'neutral', value: proxied((proxy) => proxy.toServer.resetsInjected + proxy.toClient.resetsInjected), format: count },
+  { label: 'proxy bytes blackholed', better: 'neutral', value: proxied((proxy) => proxy.toServer.bytesBlackholed + proxy.toClient.bytesBlackholed), format: count },
+  { label: 'proxy upstream connect failures', better: 'lower', value: proxied((proxy) => proxy.upstreamConnectFailures), format: count },
 ];
 
 /** Changes smaller than this share of the first value are shown as "=" and never judged. */

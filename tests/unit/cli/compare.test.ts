@@ -70,6 +70,44 @@ describe('compareResults', () => {
   });
 });
 
+describe('compareResults with chat and proxy endpoints', () => {
+  const chatServer = (broadcasts: number, bytesEncoded: number, messagesDropped: number) =>
+    endpointResultOf({
+      id: 'room',
+      role: 'server',
+      transport: 'tcp',
+      chat: {
+        role: 'server', members: 100, joins: 100, broadcasts, bytesEncoded, deliveries: broadcasts * 100, presenceNotices: 200,
+        membersDropped: 0, messagesDropped, peakMemberQueueBytes: 4096, roomBacklogPauses: 0, jobsQueued: broadcasts + 200, jobsExecuted: broadcasts + 200, jobsHandedOff: 0,
+      },
+    });
+  const drawn = { latency: 0, bandwidth: 0, slicer: 0, reset: 0, blackhole: 0, slowClose: 0 };
+  const direction = { bytesForwarded: 1000, queuePeakBytes: 0, queueFull: 0, piecesWritten: 0, bytesBlackholed: 0, resetsInjected: 0, slowCloses: 0, drawn };
+  const proxy = (resetsInjected: number) =>
+    endpointResultOf({
+      id: 'proxy',
+      role: 'proxy',
+      transport: 'tcp',
+      proxy: { connectionsProxied: 10, upstreamConnectFailures: 0, toServer: direction, toClient: { ...direction, resetsInjected } },
+    });
+
+  it('compares the bytes encoded per broadcast, slow members and what a proxy did, and gives other endpoints none of these rows', () => {
+    const [room, through, client] = compareResults([
+      { name: 'a', result: resultOf([chatServer(2000, 112_000, 0), proxy(0), endpointResultOf({ id: 'client', role: 'client', transport: 'tcp' })]) },
+      { name: 'b', result: resultOf([chatServer(4000, 224_000, 30), proxy(3), endpointResultOf({ id: 'client', role: 'client', transport: 'tcp' })]) },
+    ]);
+    const cell = (comparison: typeof room, label: string) => comparison?.rows.find((row) => row.label === label)?.cells[1];
+    // Twice the broadcasts at the same 56 bytes each: the one encoding per broadcast holds.
+    expect(cell(room, 'chat bytes encoded per broadcast')).toMatchObject({ text: '56', change: { text: '=' } });
+    expect(cell(room, 'chat broadcasts')).toMatchObject({ text: '4000', verdict: 'better' });
+    expect(cell(room, 'chat messages dropped')).toMatchObject({ text: '30', change: { text: 'new ↑' }, verdict: 'worse' });
+    expect(cell(through, 'proxy resets injected')).toMatchObject({ text: '3', verdict: 'neutral' });
+    expect(cell(through, 'proxy bytes to server')).toMatchObject({ text: '1000' });
+    expect(client?.rows.some((row) => row.label.startsWith('chat') || row.label.startsWith('proxy'))).toBe(false);
+    expect(room?.rows.some((row) => row.label.startsWith('proxy'))).toBe(false);
+  });
+});
+
 describe('formatComparison', () => {
   const text = formatComparison(
     [
