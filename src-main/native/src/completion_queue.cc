@@ -15,7 +15,10 @@ constexpr int kItemsPerFlush = 16;
 CompletionQueue::CompletionQueue(EngineServices& engine, EndpointRuntime& endpoint, CompletionBackend& backend, int firstWorker)
     : engine_(engine), endpoint_(endpoint), backend_(backend), firstWorker_(firstWorker) {}
 
-CompletionQueue::~CompletionQueue() { stop(); }
+CompletionQueue::~CompletionQueue() {
+  stop();
+  endpoint_.model.readsWaitingForBuffer.fetch_sub(static_cast<int64_t>(readBufferWaiters_.size()), std::memory_order_relaxed);
+}
 
 void CompletionQueue::start(int workers) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { workerLoop(firstWorker_ + i); });
@@ -98,10 +101,47 @@ void CompletionQueue::run(std::function<void()> task) {
   if (interrupt) backend_.interrupt();
 }
 
+bool CompletionQueue::waitForReadBuffer(const void* key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Counted before the pool is looked at, and a returner looks at the count after the pool: one
+  // of the two sees the other, so no buffer comes back unnoticed while a handler waits.
+  readBufferWaiterCount_.fetch_add(1);
+  if (backend_.poolBufferFree()) {
+    readBufferWaiterCount_.fetch_sub(1);
+    return false;
+  }
+  readBufferWaiters_.push_back(key);
+  endpoint_.model.readsWaitingForBuffer.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void CompletionQueue::readBufferReturned() {
+  if (readBufferWaiterCount_.load() == 0) return;
+  bool woke = false;
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (!woke && !readBufferWaiters_.empty()) {
+      const void* key = readBufferWaiters_.front();
+      readBufferWaiters_.pop_front();
+      readBufferWaiterCount_.fetch_sub(1);
+      endpoint_.model.readsWaitingForBuffer.fetch_sub(1, std::memory_order_relaxed);
+      // A handler that finished meanwhile gives its turn to the next.
+      auto found = handlers_.find(key);
+      if (found == handlers_.end()) continue;
+      pushLocked(Item{ItemKind::ReadBufferFree, nullptr, found->second, {}});
+      woke = true;
+      interrupt = polling_;
+    }
+  }
+  if (woke) idle_.notify_one();
+  if (interrupt) backend_.interrupt();
+}
+
 void CompletionQueue::pushLocked(Item item) {
   // Wake-ups and tasks (a command, an accepted socket to adopt, a stop) go ahead of completions:
   // under a stream of completions a new connection or a command would otherwise wait its turn
-  // behind all of them.
+  // behind all of them. A freed read buffer goes behind them, in the order buffers came back.
   if (item.kind == ItemKind::Wake || item.kind == ItemKind::Task) items_.push_front(std::move(item));
   else items_.push_back(std::move(item));
   endpoint_.model.completionQueueDepth.fetch_add(1, std::memory_order_relaxed);
@@ -196,6 +236,9 @@ void CompletionQueue::process(Item& item, int worker) {
       break;
     case ItemKind::Wake:
       handler->onWake();
+      break;
+    case ItemKind::ReadBufferFree:
+      handler->onReadBufferFree();
       break;
     case ItemKind::Task:
       break;
