@@ -49,6 +49,8 @@ export const liveModelCountersSchema = z.strictObject({
   readPoolPeakBuffersInUse: count,
   readsWaitingForBuffer: count,
   readPoolExhausted: count,
+  timersQueued: count,
+  timersQueuedPeak: count,
   workerCompletions: z.array(count),
   workerBusyUs: z.array(count),
   backend: z.string().nullable(),

@@ -130,6 +130,7 @@ export const modelCountersSchema = z.strictObject({
     })
     .optional()
     .describe('readBuffers "pool": the pool and how close it came to its bound'),
+  peakTimersQueued: z.number().optional().describe('proactor models: the most timer entries waiting in the completion queues, superseded ones included'),
   workers: z
     .array(z.strictObject({ completions: z.number(), busyShare: z.number().describe('share of the run the worker spent working, 0 to 1') }))
     .describe('proactor models: each worker thread'),

@@ -153,7 +153,7 @@ export class RunRecorder {
       peakBytesPinned: peak.pinned,
       peakCompletionQueueDepth: peak.depth,
       buffersPerWrite: writes > 0 ? model.buffersWritten / writes : 0,
-      ...(model.readBuffers !== null && { readBuffers: model.readBuffers }),
+      ...(model.readBuffers !== null && { readBuffers: model.readBuffers, peakTimersQueued: model.timersQueuedPeak }),
       ...(model.readBuffers === 'pool' && {
         readPool: {
           buffers: model.readPoolBuffers,

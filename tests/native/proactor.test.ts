@@ -141,6 +141,40 @@ describe.each(proactorVariants)('the $name model with a read buffer pool', ({ fi
   });
 });
 
+describe.each(proactorVariants)('the timers of the $name model', ({ fields }) => {
+  it('keeps the timer heap bounded while deadlines keep moving earlier', async () => {
+    // A UDP ping-pong arms a 1 s reply timeout with each message, then the next message's pace
+    // (a millisecond away) supersedes it: a thousand superseded timers a second per socket, each
+    // kept until its second is up were the heap never compacted.
+    const sockets = 4;
+    const result = await runProfile(
+      profileOf(
+        [
+          { id: 'server', role: 'server', transport: 'udp', ...fields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'echo' } },
+          {
+            id: 'client',
+            role: 'client',
+            transport: 'udp',
+            ...fields,
+            threads: 1,
+            connect: { endpoint: 'server' },
+            connections: sockets,
+            workload: { kind: 'ping-pong', messageBytes: 64, messagesPerSecond: 1000, timeoutMs: 1000 },
+          },
+        ],
+        { durationMs: 1500 },
+      ),
+    );
+    const client = endpointOf(result, 'client');
+    // Enough messages that, without compaction, the superseded timers would pass the bound many times over.
+    expect(client.counters.messages).toBeGreaterThan(sockets * 200);
+    expect(client.counters.messagesLost).toBe(0);
+    // One queue (threads: 1): four timers per session, and a few more, at most.
+    expect(client.modelCounters?.peakTimersQueued).toBeGreaterThan(0);
+    expect(client.modelCounters?.peakTimersQueued).toBeLessThanOrEqual(4 * sockets + 64 + 1);
+  });
+});
+
 describe('choosing a backend', () => {
   it('auto runs io_uring where the kernel allows it, and says why when it falls back', async () => {
     const result = await runProfile(profileOf(echoPair({ model: 'completion-port', backend: 'auto' }), { durationMs: 300 }));

@@ -138,7 +138,7 @@ describe('EndpointSummary', () => {
       operationsInFlight: 10_000, bytesPinned: 4 * 2 ** 20, completionQueueDepth: 3, operationsPosted: 50_000, completions: 40_000, buffersWritten: 20_000,
       workerCompletions: [20_000, 20_000], workerBusyUs: [1000, 1000], backend: 'io_uring', backendNote: null,
       readBuffers: 'pool' as const, readPoolBytes: 4 * 2 ** 20, readPoolBuffers: 256, readPoolBuffersInUse: 12, readPoolPeakBuffersInUse: 256,
-      readsWaitingForBuffer: 0, readPoolExhausted: 41,
+      readsWaitingForBuffer: 0, readPoolExhausted: 41, timersQueued: 10_000, timersQueuedPeak: 10_100,
     };
     samples.ingest(batch({ atUs: 100_000, endpoints: [{ ...base, model }] }));
     const wrapper = mount(EndpointSummary);

@@ -467,6 +467,8 @@ Napi::Object modelCountersToJs(Napi::Env env, const ModelCounterValues& m) {
   o.Set("readPoolPeakBuffersInUse", gauge(m.readPoolPeakBuffersInUse));
   o.Set("readsWaitingForBuffer", gauge(m.readsWaitingForBuffer));
   o.Set("readPoolExhausted", static_cast<double>(m.readPoolExhausted));
+  o.Set("timersQueued", gauge(m.timersQueued));
+  o.Set("timersQueuedPeak", gauge(m.timersQueuedPeak));
   Napi::Array completions = Napi::Array::New(env, m.workerCompletions.size());
   Napi::Array busy = Napi::Array::New(env, m.workerBusyUs.size());
   for (size_t i = 0; i < m.workerCompletions.size(); ++i) {

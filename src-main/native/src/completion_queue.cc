@@ -1,6 +1,7 @@
 #include "completion_queue.h"
 
 #include <algorithm>
+#include <map>
 
 #include "clock.h"
 
@@ -9,6 +10,10 @@ namespace {
 
 // Items a worker runs before it hands what they posted to the kernel.
 constexpr int kItemsPerFlush = 16;
+// Superseded timers stay in the heap until due; past this many per handler (plus a few) the heap
+// is compacted to each handler's earliest, so it stays bounded by the handlers, as the reactor's.
+constexpr size_t kTimersPerHandler = 4;
+constexpr size_t kTimersAlways = 64;
 
 }  // namespace
 
@@ -18,6 +23,7 @@ CompletionQueue::CompletionQueue(EngineServices& engine, EndpointRuntime& endpoi
 CompletionQueue::~CompletionQueue() {
   stop();
   endpoint_.model.readsWaitingForBuffer.fetch_sub(static_cast<int64_t>(readBufferWaiters_.size()), std::memory_order_relaxed);
+  endpoint_.model.timersQueuedChanged(-static_cast<int64_t>(timers_.size()));
 }
 
 void CompletionQueue::start(int workers) {
@@ -85,6 +91,8 @@ void CompletionQueue::schedule(const std::shared_ptr<CompletionHandler>& handler
   {
     std::lock_guard<std::mutex> lock(mutex_);
     timers_.push(Timer{atUs, handler});
+    endpoint_.model.timersQueuedChanged(1);
+    if (timers_.size() > kTimersPerHandler * handlers_.size() + kTimersAlways) compactTimersLocked();
     interrupt = polling_ && (pollUntilUs_ < 0 || atUs < pollUntilUs_);
   }
   if (interrupt) backend_.interrupt();
@@ -147,6 +155,26 @@ void CompletionQueue::pushLocked(Item item) {
   endpoint_.model.completionQueueDepth.fetch_add(1, std::memory_order_relaxed);
 }
 
+void CompletionQueue::compactTimersLocked() {
+  // A handler's earliest timer is the one it waits for: a later one was superseded (a session
+  // schedules only when its next deadline moves earlier), and once the earliest fires the handler
+  // schedules its next itself. Timers of handlers that are gone go too, and with them the memory
+  // their weak references kept.
+  // Keyed by the weak reference itself, so no handler is locked (and perhaps destroyed) here.
+  std::map<std::weak_ptr<CompletionHandler>, Timer, std::owner_less<>> earliest;
+  const size_t before = timers_.size();
+  while (!timers_.empty()) {
+    Timer timer = timers_.top();
+    timers_.pop();
+    if (!timer.handler.expired()) earliest.try_emplace(timer.handler, std::move(timer));
+  }
+  std::vector<Timer> kept;
+  kept.reserve(earliest.size());
+  for (auto& [handler, timer] : earliest) kept.push_back(std::move(timer));
+  timers_ = std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>(std::greater<Timer>(), std::move(kept));
+  endpoint_.model.timersQueuedChanged(static_cast<int64_t>(timers_.size()) - static_cast<int64_t>(before));
+}
+
 int64_t CompletionQueue::releaseDueTimers() {
   if (timers_.empty()) return -1;
   const int64_t now = engine_.nowUs();
@@ -154,6 +182,7 @@ int64_t CompletionQueue::releaseDueTimers() {
     std::shared_ptr<CompletionHandler> handler = timers_.top().handler.lock();
     const int64_t atUs = timers_.top().atUs;
     timers_.pop();
+    endpoint_.model.timersQueuedChanged(-1);
     if (handler) pushLocked(Item{ItemKind::Timer, nullptr, std::move(handler), {}, atUs});
   }
   return timers_.empty() ? -1 : timers_.top().atUs - now;

@@ -91,6 +91,8 @@ class CompletionQueue final : public Waker {
   void process(Item& item, int worker);
   // Under mutex_: moves due timers into the queue; returns the wait until the next (-1 = none).
   int64_t releaseDueTimers();
+  // Under mutex_: keeps only each live handler's earliest timer.
+  void compactTimersLocked();
   void pushLocked(Item item);
 
   EngineServices& engine_;
@@ -107,7 +109,6 @@ class CompletionQueue final : public Waker {
   std::unordered_map<const void*, std::shared_ptr<CompletionHandler>> handlers_;
   bool polling_ = false;           // a worker waits in the backend
   int64_t pollUntilUs_ = -1;       // when that wait ends by itself (-1 = not by itself)
-  size_t timersAtCompaction_ = 64;
   // Handlers whose read found the pool empty, oldest first; the count is read without the lock
   // on every buffer returned, so it is an atomic ordered against the pool's own count.
   std::deque<const void*> readBufferWaiters_;

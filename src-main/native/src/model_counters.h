@@ -32,6 +32,15 @@ struct ModelCounters {
   std::atomic<int64_t> readPoolBytes{0}, readPoolBuffers{0}, readPoolBuffersInUse{0}, readPoolPeakBuffersInUse{0};
   std::atomic<int64_t> readsWaitingForBuffer{0};
   std::atomic<uint64_t> readPoolExhausted{0};
+  // Timer entries waiting in the completion queues' heaps (superseded ones included), and the most.
+  std::atomic<int64_t> timersQueued{0}, timersQueuedPeak{0};
+
+  void timersQueuedChanged(int64_t delta) {
+    const int64_t queued = timersQueued.fetch_add(delta, std::memory_order_relaxed) + delta;
+    int64_t peak = timersQueuedPeak.load(std::memory_order_relaxed);
+    while (queued > peak && !timersQueuedPeak.compare_exchange_weak(peak, queued, std::memory_order_relaxed)) {
+    }
+  }
 
   void readPoolBufferTaken() {
     const int64_t inUse = readPoolBuffersInUse.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -74,6 +83,7 @@ struct ModelCounterValues {
   bool pooledReads = false;
   int64_t readPoolBytes = 0, readPoolBuffers = 0, readPoolBuffersInUse = 0, readPoolPeakBuffersInUse = 0, readsWaitingForBuffer = 0;
   uint64_t readPoolExhausted = 0;
+  int64_t timersQueued = 0, timersQueuedPeak = 0;
   std::vector<uint64_t> workerCompletions, workerBusyUs;
   std::string backend, backendNote;
 };
@@ -93,6 +103,8 @@ inline ModelCounterValues readModelCounters(ModelCounters& counters) {
   values.readPoolPeakBuffersInUse = counters.readPoolPeakBuffersInUse.load(std::memory_order_relaxed);
   values.readsWaitingForBuffer = counters.readsWaitingForBuffer.load(std::memory_order_relaxed);
   values.readPoolExhausted = counters.readPoolExhausted.load(std::memory_order_relaxed);
+  values.timersQueued = counters.timersQueued.load(std::memory_order_relaxed);
+  values.timersQueuedPeak = counters.timersQueuedPeak.load(std::memory_order_relaxed);
   const int workers = counters.workerCount();
   for (int i = 0; i < workers; ++i) {
     values.workerCompletions.push_back(counters.worker(i).completions.load(std::memory_order_relaxed));
