@@ -213,14 +213,15 @@ describe.each(modelVariants.filter(({ model }) => model !== 'libuv'))('hostile f
     // every good connection's 4 requests in flight for up to that long: a tenth of all requests
     // late by most of a second, so p99 and max near stallTimeoutMs. A loaded two-core machine
     // (load 7 while this was written) has held the process up for 100 ms at a time, which moves
-    // p99 of either run by as much; the bounds leave room for that and still fail such a stall.
+    // p99 of either run by as much (and p50 by 25 ms at load 10); the bounds leave room for
+    // that and still fail such a stall.
     const ms = (us: number) => (us / 1000).toFixed(2);
     const [alone, beside] = [baseline.latencyUs!, good.latencyUs!];
     console.log(
       `hostile framed input, ${name}: good p50 ${ms(alone.p50)} ms alone, ${ms(beside.p50)} ms beside ${offenders} offenders; ` +
         `p99 ${ms(alone.p99)} -> ${ms(beside.p99)} ms; max ${ms(alone.max)} -> ${ms(beside.max)} ms (${beside.count} requests each run)`,
     );
-    expect(beside.p50).toBeLessThan(alone.p50 + 20_000);
+    expect(beside.p50).toBeLessThan(alone.p50 + (stallTimeoutMs / 10) * 1000);
     expect(beside.p99).toBeLessThan(alone.p99 + (stallTimeoutMs / 5) * 1000);
     expect(beside.max).toBeLessThan((stallTimeoutMs / 2) * 1000);
   });
