@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "completion_backend.h"
+#include "kernel_handoff.h"
 #include "read_buffer_pool.h"
 
 namespace sockscope {
@@ -116,6 +117,8 @@ class UringBackend final : public CompletionBackend {
         break;
     }
     io_uring_sqe_set_data(sqe, operation);
+    // The thread whose wait() takes it from the completion ring writes its result.
+    releaseToKernel(operation);
     unsubmitted_ = true;
     return false;
   }
@@ -157,6 +160,7 @@ class UringBackend final : public CompletionBackend {
       auto* operation = static_cast<Operation*>(io_uring_cqe_get_data(batch[i]));
       // Entries without an operation are our own cancels and wake-ups.
       if (operation) {
+        acquireFromKernel(operation);
         operation->result = batch[i]->res;
         operation->poolBuffer = -1;
         if (operation->fromPool && (batch[i]->flags & IORING_CQE_F_BUFFER)) {
