@@ -55,6 +55,10 @@
         ["'<!(echo $SOCKSCOPE_SANITIZE)'=='1'", {
           "cflags_cc": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer", "-O1", "-g"],
           "ldflags": ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined"]
+        }],
+        ["'<!(echo $SOCKSCOPE_SANITIZE)'=='thread'", {
+          "cflags_cc": ["-fsanitize=thread", "-fno-omit-frame-pointer", "-O1", "-g"],
+          "ldflags": ["-fsanitize=thread"]
         }]
       ]
     }
