@@ -10,11 +10,12 @@ import type { RunResult } from '../../src-shared/result.js';
 import { Run } from '../../src-main/engine/run.js';
 import type { NativeBatch } from '../../src-main/engine/native-engine.js';
 import { endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
-import { modelVariants } from '../helpers/model-variants.js';
+import { modelVariants, pooledReadVariants } from '../helpers/model-variants.js';
 
 const loopback = { host: '127.0.0.1', port: 0 };
-// The engine's C++ threads are what this file is about; libuv's sockets are Node's.
-const nativeVariants = modelVariants.filter((variant) => variant.model !== 'libuv');
+// The engine's C++ threads are what this file is about; libuv's sockets are Node's. Pooled reads
+// hand buffers between a proactor's workers and its pool, so they get their own run.
+const nativeVariants = [...modelVariants.filter((variant) => variant.model !== 'libuv'), ...pooledReadVariants];
 
 /** Live batches as they come, and promises for the first one that satisfies a condition. */
 class BatchWatch {
