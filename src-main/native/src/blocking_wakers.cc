@@ -86,8 +86,8 @@ void BlockingWakers::wake(const void* key) {
   }
   // Signalled even when a wake is already pending: that one's signal may have been lost in the
   // moment before the thread's blocking call, and this one then frees it.
-  thread->pending_.store(true, std::memory_order_release);
-  signalAndRelease(*thread);
+  thread->pending_.store(true, std::memory_order_seq_cst);
+  signalAndRelease(*thread, false);
 }
 
 size_t BlockingWakers::wakeAll() {
@@ -101,15 +101,15 @@ size_t BlockingWakers::wakeAll() {
     }
   }
   for (WakeableThread* thread : threads) {
-    thread->pending_.store(true, std::memory_order_release);
-    signalAndRelease(*thread);
+    thread->pending_.store(true, std::memory_order_seq_cst);
+    signalAndRelease(*thread, true);
   }
   return threads.size();
 }
 
-void BlockingWakers::signalAndRelease(WakeableThread& thread) const {
+void BlockingWakers::signalAndRelease(WakeableThread& thread, bool always) const {
   // The thread cannot have ended: withdraw() waits for this count to fall before it returns.
-  pthread_kill(thread.thread_, signal_);
+  if (always || thread.blocked_.load(std::memory_order_seq_cst)) pthread_kill(thread.thread_, signal_);
   thread.signallers_.fetch_sub(1, std::memory_order_release);
 }
 

@@ -40,13 +40,25 @@ class WakeableThread {
 
   // Owner: takes the wake handed over since the last call; true when there was one.
   bool takeWake() { return pending_.exchange(false, std::memory_order_acq_rel); }
-  // Owner: checked right before a blocking call, which a wake that came before it cannot interrupt.
-  bool wakePending() const { return pending_.load(std::memory_order_acquire); }
+  // Owner: right before a blocking call. False when a wake is pending: the thread must not block,
+  // since the signal of that wake may have come already and would not interrupt the call. While
+  // between this and leaveBlocking(), the thread is the one a wake sends a signal to.
+  bool enterBlocking() {
+    blocked_.store(true, std::memory_order_seq_cst);
+    if (!pending_.load(std::memory_order_seq_cst)) return true;
+    blocked_.store(false, std::memory_order_relaxed);
+    return false;
+  }
+  void leaveBlocking() { blocked_.store(false, std::memory_order_relaxed); }
 
  private:
   friend class BlockingWakers;
   const pthread_t thread_;
   std::atomic<bool> pending_{false};
+  // In (or about to enter) a blocking call. A thread that is running needs no signal: it looks at
+  // its pending wake before it blocks again. Sequentially consistent with pending_, so a thread
+  // entering a call and a waker marking a wake cannot both miss the other.
+  std::atomic<bool> blocked_{false};
   std::atomic<int> signallers_{0};  // wakers between looking the thread up and signalling it
   const void* key_ = nullptr;       // what the thread serves; under BlockingWakers::mutex_
 };
@@ -67,15 +79,16 @@ class BlockingWakers final : public Waker {
   // No wake reaches the thread once this returns. Idempotent.
   void withdraw(WakeableThread& thread);
 
-  // Any thread: marks a wake pending for the thread serving `key` and interrupts its blocking call;
-  // nothing when no thread serves it (any more).
+  // Any thread: marks a wake pending for the thread serving `key` and, when it is in a blocking
+  // call, interrupts it; nothing when no thread serves the key (any more).
   void wake(const void* key);
   void wake(Connection& connection) override { wake(static_cast<const void*>(&connection)); }
-  // Wakes every enrolled thread; returns how many were enrolled.
+  // Wakes every enrolled thread, signalling each whatever it is doing (a blocking connect is not
+  // marked as a blocking call); returns how many were enrolled.
   size_t wakeAll();
 
  private:
-  void signalAndRelease(WakeableThread& thread) const;
+  void signalAndRelease(WakeableThread& thread, bool always) const;
 
   int signal_ = -1;
   std::mutex mutex_;

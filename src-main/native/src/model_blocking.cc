@@ -153,12 +153,15 @@ class BlockingModel final : public IoModel {
     return Status::fail("EAGAIN", "no thread could be started for the connection");
   }
 
-  // Sleeps until a wake or timeoutMs, whichever comes first; at once when a wake is pending.
-  static void waitForWake(const WakeableThread& self, int64_t timeoutUs) {
-    if (self.wakePending()) return;
-    timespec timeout{static_cast<time_t>(timeoutUs / 1000000), static_cast<long>(timeoutUs % 1000000) * 1000};
+  // Sleeps until a wake or timeoutUs, whichever comes first; at once when a wake is pending.
+  static void waitForWake(WakeableThread& self, int64_t timeoutUs) {
+    if (!self.enterBlocking()) return;
+    const timespec timeout = timespecOf(timeoutUs);
     ppoll(nullptr, 0, &timeout, nullptr);
+    self.leaveBlocking();
   }
+
+  static timespec timespecOf(int64_t us) { return timespec{static_cast<time_t>(us / 1000000), static_cast<long>(us % 1000000) * 1000}; }
 
   // The accept thread owns the listener, so it alone closes and reopens it; a restart asked for
   // wakes it out of accept.
@@ -185,8 +188,9 @@ class BlockingModel final : public IoModel {
         waitForWake(self, int64_t{kBackstopMs} * 1000);
         continue;
       }
-      if (self.wakePending()) continue;
+      if (!self.enterBlocking()) continue;
       const int fd = accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+      self.leaveBlocking();
       if (fd < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
           counters.wouldBlock.fetch_add(1, std::memory_order_relaxed);
@@ -248,28 +252,39 @@ class BlockingModel final : public IoModel {
       // A blocking read must return in time for the workload's next timer (a paced sender).
       // SO_RCVTIMEO counts in scheduler ticks (4 ms at HZ=250), too coarse for that, so with a
       // timer pending the thread first waits in ppoll, which sleeps on a high-resolution timer.
+      bool readable = false;
       if (timerAtUs > 0 && connection->wantsRead() && !connection->wantsWrite()) {
-        if (self.wakePending()) continue;
         const int64_t waitUs = std::clamp<int64_t>(timerAtUs - engine_.nowUs(), 0, int64_t{kBackstopMs} * 1000);
-        pollfd readable{connection->fd(), POLLIN, 0};
-        timespec timeout{static_cast<time_t>(waitUs / 1000000), static_cast<long>(waitUs % 1000000) * 1000};
-        const int ready = ppoll(&readable, 1, &timeout, nullptr);
+        pollfd wanted{connection->fd(), POLLIN, 0};
+        const timespec timeout = timespecOf(waitUs);
+        if (!self.enterBlocking()) continue;
+        const int ready = ppoll(&wanted, 1, &timeout, nullptr);
+        self.leaveBlocking();
         if (ready == 0) countTimerWakeup(*connection);
         // Nothing to read yet, or a wake (EINTR): back to the top.
         if (ready <= 0) continue;
+        readable = true;
       }
       IoResult wrote = IoResult::Ended;
       if (connection->wantsWrite()) {
-        if (self.wakePending()) continue;
+        // A blocking send waits while the kernel's send buffer is full.
+        if (!self.enterBlocking()) continue;
         wrote = connection->writeOnce();
+        self.leaveBlocking();
         if (wrote == IoResult::Closed || connection->closeRequested()) break;
       }
       if (connection->wantsRead()) {
         // With more to write, only take what is already there: the write must not wait behind a
         // read that may never come.
         const int flags = connection->wantsWrite() ? MSG_DONTWAIT : 0;
-        if (flags == 0 && self.wakePending()) continue;
+        // The one read that waits: nothing is known to be there and nothing waits to be written.
+        const bool mayBlock = flags == 0 && !readable;
+        // The write just made may have set a timer (a paced sender's next turn): back to the
+        // top, which waits for it in ppoll, rather than into a recv that would outlast it.
+        if (mayBlock && connection->nextTimerUs() > 0) continue;
+        if (mayBlock && !self.enterBlocking()) continue;
         const IoResult read = connection->readOnce(scratch.get(), kScratchBytes, flags);
+        if (mayBlock) self.leaveBlocking();
         if (read == IoResult::Closed || connection->closeRequested()) break;
         continue;
       }
