@@ -42,9 +42,8 @@ describe('the blocking model wakes its threads', () => {
     const members = 20;
     const messagesEach = 20;
     const expected = members * members * messagesEach;
-    const chat = (extra: Record<string, unknown>) => ({ kind: 'chat', ...extra });
     const endpoints: EndpointInput[] = [
-      { id: 'server', role: 'server', transport: 'tcp', model: 'blocking', listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: chat({ memberQueueBytes: 1024 * 1024 }) as never },
+      { id: 'server', role: 'server', transport: 'tcp', model: 'blocking', listen: { host: '127.0.0.1', port: 0 }, options: { noDelay: true }, workload: { kind: 'chat', memberQueueBytes: 1024 * 1024 } },
       {
         id: 'members',
         role: 'client',
@@ -54,7 +53,7 @@ describe('the blocking model wakes its threads', () => {
         connections: members,
         options: { noDelay: true },
         // Paced, so each broadcast finds the members idle in recv: the case a polling interval shows.
-        workload: chat({ messageBytes: 48, totalMessages: messagesEach, messagesPerSecond: 10, startWhenMembers: members }) as never,
+        workload: { kind: 'chat', messageBytes: 48, totalMessages: messagesEach, messagesPerSecond: 10, startWhenMembers: members },
       },
     ];
     const heard = batchWhere((batch) => (liveChatClient(batch, 1)?.messagesReceived ?? 0) >= expected);
@@ -98,7 +97,7 @@ describe('the blocking model wakes its threads', () => {
         await new Promise((resolve) => setTimeout(resolve, 40));
         const arrived = new Promise<void>((resolve) => peer.once('data', () => resolve()));
         const sentAt = performance.now();
-        run.command({ endpoint: 'server', connection: 0 }, { do: 'send', text: `hello ${i}` });
+        run.command({ endpoint: 'server', connection: 0 }, { do: 'send', text: `hello ${i}`, encoding: 'utf8' });
         await arrived;
         delaysMs.push(performance.now() - sentAt);
       }
