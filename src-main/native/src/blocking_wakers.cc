@@ -108,7 +108,9 @@ size_t BlockingWakers::wakeAll() {
 }
 
 void BlockingWakers::signalAndRelease(WakeableThread& thread, bool always) const {
-  // The thread cannot have ended: withdraw() waits for this count to fall before it returns.
+  // The thread cannot have ended: withdraw() waits for this count to fall before it returns. A
+  // signal refused (EAGAIN: the user's queue of pending real-time signals is full) is a lost wake,
+  // left to the next wake or the backstop.
   if (always || thread.blocked_.load(std::memory_order_seq_cst)) pthread_kill(thread.thread_, signal_);
   thread.signallers_.fetch_sub(1, std::memory_order_release);
 }

@@ -3,15 +3,17 @@
 // A thread of the blocking model sits in recv, send, accept or ppoll. To hand it work (a command,
 // a chat broadcast, a listener restart, the stop), another thread sends it a real-time signal
 // whose handler does nothing and is installed without SA_RESTART: the blocking call returns EINTR,
-// the thread looks at what it was handed and blocks again. The data path stays plain blocking
-// recv/send on the socket; nothing polls beside it. The alternative, poll() on the socket plus an
-// eventfd per thread, wakes without a signal but turns every read into poll-then-recv, which is
-// the reactor in miniature rather than the model a user picked to see.
+// the thread looks at what it was handed and blocks again. A thread that is running gets no
+// signal: it looks at its pending flag before it blocks again. The data path stays plain blocking
+// recv/send on the socket (ppoll only where a workload timer must end the wait, as before). The
+// alternative, poll() on the socket plus an eventfd per thread, wakes without a signal but turns
+// every read into poll-then-recv, which is the reactor in miniature rather than the model a user
+// picked to see.
 //
-// A wake that lands after the thread's last look at its pending flag and before the kernel enters
-// the call is lost: the handler runs, and the call then blocks. The receive timeout (a backstop of
-// kBackstopMs in model_blocking.cc) bounds that case; the next wake also rescues it, and the stop
-// repeats its wake until every thread has withdrawn.
+// A signal that lands after the thread's last look at its pending flag and before the kernel
+// enters the call is lost: the handler runs, and the call then blocks. The receive timeout (a
+// backstop of kBackstopMs in model_blocking.cc) bounds that case; the next wake also rescues it,
+// and the stop repeats its wake until every thread has withdrawn.
 //
 // Lifetime: a thread is signalled only while it is enrolled. withdraw() removes it and then waits
 // for wakers that already looked it up to finish their pthread_kill, so no signal is ever sent to
