@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the native behaviour suite and tests/sanitizer against the AddressSanitizer +
 # UndefinedBehaviorSanitizer build of the addon (built first when its sources changed). A sanitizer
-# report aborts the vitest worker that made it, which fails the run. Extra arguments go to vitest.
+# report aborts the vitest worker that made it, which fails the run. Arguments: test files to run
+# instead of all of them, then vitest's options.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,4 +27,14 @@ export LD_PRELOAD="$asan_runtime${LD_PRELOAD:+ $LD_PRELOAD}"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 
-exec npx vitest run tests/native tests/sanitizer "$@"
+# Test files or folders given first narrow the run to them (npm run test:sanitized -- tests/native/chat.test.ts);
+# options (-t NAME, ...) go to vitest either way.
+targets=(tests/native tests/sanitizer)
+if [[ $# -gt 0 && "$1" != -* ]]; then
+  targets=()
+  while [[ $# -gt 0 && "$1" != -* ]]; do
+    targets+=("$1")
+    shift
+  done
+fi
+exec npx vitest run "${targets[@]}" "$@"

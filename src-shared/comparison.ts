@@ -1,6 +1,7 @@
 import type { ChatClientFigures, ChatServerFigures } from './chat-figures.js';
 import type { ProxyCounters } from './proxy-faults.js';
 import type { EndpointResult, RunResult } from './result.js';
+import { modelDescription } from './model-summary.js';
 import { formatMbitPerSecond, formatMicrosAsMillisShort } from './units.js';
 
 /**
@@ -76,6 +77,9 @@ const metrics: readonly Metric[] = [
   { label: 'threads', better: 'neutral', value: (endpoint) => endpoint.counters.threads, format: count },
   { label: 'connections', better: 'neutral', value: (endpoint) => endpoint.counters.connectionsTotal, format: count },
   { label: 'errors', better: 'lower', value: (endpoint) => endpoint.counters.errors, format: count },
+  // The proactor models: what their pending operations pinned, and how often a read buffer pool ran empty.
+  { label: 'peak bytes pinned', better: 'lower', value: (endpoint) => (endpoint.modelCounters?.backend ? endpoint.modelCounters.peakBytesPinned : null), format: count },
+  { label: 'reads that found the read pool empty', better: 'lower', value: (endpoint) => endpoint.modelCounters?.readPool?.exhausted ?? null, format: count },
   // Chat servers: the one encoding per broadcast, and what slow members cost.
   { label: 'chat broadcasts', better: 'higher', value: chatServer((chat) => chat.broadcasts), format: count },
   { label: 'chat bytes encoded per broadcast', better: 'lower', value: chatServer(perBroadcast), format: bytes },
@@ -144,7 +148,7 @@ export function compareResults(results: readonly NamedResult[]): EndpointCompari
   const wholeRun: EndpointComparison = { id: wholeRunId, kinds: ['the engine\'s process'], rows: rowsOf(runMetrics, results.map(({ result }) => result)) };
   const perEndpoint = ids.map((id): EndpointComparison => {
     const endpoints = results.map(({ result }) => result.endpoints.find((endpoint) => endpoint.id === id) ?? null);
-    const kinds = [...new Set(endpoints.flatMap((endpoint) => (endpoint === null ? [] : [`${endpoint.transport} ${endpoint.role}, ${endpoint.model}`])))];
+    const kinds = [...new Set(endpoints.flatMap((endpoint) => (endpoint === null ? [] : [`${endpoint.transport} ${endpoint.role}, ${modelDescription(endpoint)}`])))];
     return { id, kinds, rows: rowsOf(metrics, endpoints) };
   });
   return wholeRun.rows.length > 0 ? [wholeRun, ...perEndpoint] : perEndpoint;

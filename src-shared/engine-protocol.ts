@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { chatFiguresSchema } from './chat-figures.js';
-import { commandBodySchema } from './profile.js';
+import { commandBodySchema, readBufferStrategies } from './profile.js';
 import { proxyCountersSchema, proxyDirections, proxyFaults } from './proxy-faults.js';
 import { eventTypes } from './result.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
@@ -42,6 +42,15 @@ export const liveModelCountersSchema = z.strictObject({
   operationsPosted: count,
   completions: count,
   buffersWritten: count,
+  readBuffers: z.enum(readBufferStrategies).nullable().describe('proactor models: where reads got their buffers'),
+  readPoolBytes: count,
+  readPoolBuffers: count,
+  readPoolBuffersInUse: count,
+  readPoolPeakBuffersInUse: count,
+  readsWaitingForBuffer: count,
+  readPoolExhausted: count,
+  timersQueued: count,
+  timersQueuedPeak: count,
   workerCompletions: z.array(count),
   workerBusyUs: z.array(count),
   backend: z.string().nullable(),

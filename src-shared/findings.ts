@@ -62,6 +62,7 @@ export function findingsOf(result: RunResult): Finding[] {
       ...datagramBoundaries(endpoint, context),
       ...streamBoundaries(endpoint, context),
       ...proxyFaults(endpoint, spec, context),
+      ...readBufferPool(endpoint),
     );
   }
   findings.push(...modelComparison(context));
@@ -313,6 +314,58 @@ function sharedBroadcasts(endpoint: EndpointResult): Finding[] {
       { broadcasts: chat.broadcasts, bytesEncoded: chat.bytesEncoded, bytesPerBroadcast, deliveries: chat.deliveries, jobsExecuted: chat.jobsExecuted, jobsHandedOff: chat.jobsHandedOff },
     ),
   ];
+}
+
+/** What a proactor's per-operation read pins at least: proactor.cc's first buffer of a session. */
+const perOperationReadBytes = 16 * 1024;
+
+/**
+ * A proactor endpoint whose reads drew from a pool: what it pinned against what a buffer per read
+ * pins, and, as a warning, reads that found every buffer held and waited.
+ */
+function readBufferPool(endpoint: EndpointResult): Finding[] {
+  const model = endpoint.modelCounters;
+  const pool = model?.readPool;
+  if (!model || !pool) return [];
+  const mib = (bytes: number) => `${round1(bytes / 2 ** 20)} MiB`;
+  const operations = model.peakOperationsInFlight;
+  const connections = endpoint.aggregate?.connectionsPeak ?? endpoint.counters.connectionsTotal;
+  const figures = {
+    buffers: pool.buffers,
+    bufferBytes: pool.bufferBytes,
+    poolBytes: pool.bytes,
+    peakBuffersInUse: pool.peakBuffersInUse,
+    peakBytesPinned: model.peakBytesPinned,
+    peakOperationsInFlight: operations,
+    connections,
+    exhausted: pool.exhausted,
+  };
+  const findings = [
+    finding(
+      'info',
+      'read-buffer-pool',
+      endpoint,
+      undefined,
+      `${endpoint.id} kept up to ${operations} operations posted while pinning ${mib(model.peakBytesPinned)}: its reads took a buffer from a ${mib(pool.bytes)} pool only once data was there.`,
+      `At most ${pool.peakBuffersInUse} of the ${pool.buffers} buffers of ${pool.bufferBytes} bytes were held at once, by reads completed and not yet consumed. ` +
+        `A buffer per read pins at least ${perOperationReadBytes / 1024} KiB for the read each connection keeps posted: ${mib(connections * perOperationReadBytes)} for ${plural(connections, 'connection')}.`,
+      figures,
+    ),
+  ];
+  if (pool.exhausted > 0) {
+    findings.push(
+      finding(
+        'warning',
+        'read-buffer-pool-exhausted',
+        endpoint,
+        undefined,
+        `${endpoint.id}'s read buffer pool ran empty: ${plural(pool.exhausted, 'read')} found all ${pool.buffers} buffers held and waited for one to come back.`,
+        'Data had arrived, but a read could take it only after another connection\'s read was consumed, so a burst of completions waits in turn; a larger readPool.buffers trades memory for that wait.',
+        figures,
+      ),
+    );
+  }
+  return findings;
 }
 
 const onOff = (flag: boolean): string => (flag ? 'on' : 'off');

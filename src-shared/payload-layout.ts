@@ -25,7 +25,8 @@
  *
  * Decoding never throws. Every (offset, count) is checked as a careful server checks what a client
  * sends: a count whose size overflows 32 bits, a part that ends past the message's real size or
- * begins inside the fixed part is reported as "would be rejected: ..." and not followed. A field
+ * begins inside the fixed part is reported as "would be rejected: ..." and not followed. Parts that
+ * pass on their own but overlap one another are each marked with the part they overlap. A field
  * that lies beyond the bytes a capture kept is reported as not previewed rather than read as zeros.
  */
 
@@ -388,6 +389,7 @@ export function decodePayload(layout: PayloadLayout, preview: Uint8Array, messag
     limitsHit: new Set(),
   };
   const fields = decodeFields(layout.fields, 0, context);
+  flagOverlaps(fields);
   return { fields, fixedBytes: layout.fixedBytes, previewBytes: preview.length, messageBytes: context.messageBytes, limitsHit: [...context.limitsHit] };
 }
 
@@ -491,6 +493,34 @@ function decodeElements(node: DecodedField, type: ListType, startBytes: number, 
     const elementAt = startBytes + decoded * type.elementBytes;
     context.limitsHit.add(`lists decoded up to ${decodeLimits.maxListElements} elements`);
     node.children.push(summaryRow(`[${decoded}..${count - 1}]`, elementAt, (count - decoded) * type.elementBytes, `${count - decoded} more not decoded (at most ${decodeLimits.maxListElements} per list)`, null));
+  }
+}
+
+/**
+ * Marks each variable part whose bytes overlap a part that begins before it (or at the same byte,
+ * earlier in the layout). Each passed the checks on its own; together they alias the same bytes,
+ * which no serializer writes and a crafted packet may use to show two readers different values.
+ */
+function flagOverlaps(fields: DecodedField[]): void {
+  const parts: { node: DecodedField; path: string }[] = [];
+  const collect = (nodes: DecodedField[], prefix: string) => {
+    for (const node of nodes) {
+      const path = node.name.startsWith('[') ? `${prefix}${node.name}` : prefix ? `${prefix}.${node.name}` : node.name;
+      if (node.target && node.target.sizeBytes > 0) parts.push({ node, path });
+      collect(node.children, path);
+    }
+  };
+  collect(fields, '');
+  // Stable: parts starting at the same byte keep their layout order.
+  parts.sort((a, b) => a.node.target!.offsetBytes - b.node.target!.offsetBytes);
+  let reach: { path: string; start: number; end: number } | null = null;
+  for (const { node, path } of parts) {
+    const { offsetBytes: start, sizeBytes } = node.target!;
+    if (reach && start < reach.end) {
+      const overlap = `overlaps "${reach.path}" (bytes ${reach.start}–${reach.end - 1}): both parts read the same bytes`;
+      node.problem = node.problem === null ? overlap : `${node.problem}; ${overlap}`;
+    }
+    if (!reach || start + sizeBytes > reach.end) reach = { path, start, end: start + sizeBytes };
   }
 }
 

@@ -16,6 +16,15 @@ export type EndpointRole = (typeof endpointRoles)[number];
 /** How a proactor model reaches the kernel: io_uring, or operations emulated over epoll; auto = io_uring when it works. */
 export const ioBackends = ['auto', 'io_uring', 'epoll'] as const;
 export type IoBackend = (typeof ioBackends)[number];
+/**
+ * Where a proactor model's reads get their buffers: each posted read pins one of its own until it
+ * completes, or reads draw from a bounded pool only once data is there (IOCP's zero-byte receive;
+ * an io_uring provided buffer ring), so an idle connection pins nothing.
+ */
+export const readBufferStrategies = ['per-operation', 'pool'] as const;
+export type ReadBufferStrategy = (typeof readBufferStrategies)[number];
+/** The most bytes one endpoint's read buffer pool may hold. */
+export const maxReadPoolBytes = 256 * 1024 * 1024;
 
 const endpointIdSchema = z
   .string()
@@ -180,6 +189,17 @@ const endpointSchema = z.strictObject({
   connections: z.int().min(1).max(100000).default(1).describe('clients: how many connections (UDP: sockets) to open'),
   threads: z.int().min(1).max(256).optional().describe('I/O threads (default 1; completion-port: its worker pool, default the number of cores)'),
   backend: z.enum(ioBackends).optional().describe('overlapped and completion-port: io_uring, the epoll emulation, or auto (io_uring when the kernel allows it)'),
+  readBuffers: z
+    .enum(readBufferStrategies)
+    .optional()
+    .describe('overlapped and completion-port, TCP: per-operation (default: each posted read pins a buffer of its own) or pool (reads take a buffer from a bounded pool only once data is there)'),
+  readPool: z
+    .strictObject({
+      buffers: z.int().min(1).max(32768).default(256).describe("the endpoint's pool, shared out among its completion queues (overlapped: one per thread)"),
+      bufferBytes: z.int().min(1024).max(1024 * 1024).default(16384).describe('each buffer, so the most one read takes'),
+    })
+    .optional()
+    .describe('readBuffers "pool": its size (default 256 buffers of 16 KiB); when every buffer is held, reads wait for one and the result counts it'),
   backlog: z.int().min(1).max(65535).default(511).describe('servers: listen() backlog'),
   udpConnected: z.boolean().default(true).describe('UDP clients: connect() the socket so only the server can answer'),
   options: socketOptionsSchema.default({}),
@@ -274,6 +294,31 @@ const clientWorkloads: Record<'tcp' | 'udp', readonly WorkloadKind[]> = {
 /** The workloads the libuv model (Node's net and dgram, src-main/engine/libuv/) implements. */
 const libuvWorkloads: readonly WorkloadKind[] = ['echo', 'sink', 'bulk', 'ping-pong', 'manual'];
 
+/** readBuffers and readPool: proactor models only, the pool for TCP only, and a bounded pool. */
+function checkReadBuffers(endpoint: EndpointSpec, at: (...rest: (string | number)[]) => (string | number)[], ctx: z.RefinementCtx): void {
+  if (endpoint.readBuffers !== undefined && !proactorModels.includes(endpoint.model)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: at('readBuffers'),
+      message: `"readBuffers" is for the ${proactorModels.join(' and ')} models, which post reads with buffers; "${endpoint.model}" reads when a socket is ready`,
+    });
+  }
+  if (endpoint.readBuffers === 'pool' && endpoint.transport !== 'tcp') {
+    ctx.addIssue({ code: 'custom', path: at('readBuffers'), message: 'the read buffer pool is for TCP endpoints; a UDP endpoint keeps "per-operation"' });
+  }
+  if (endpoint.readPool !== undefined) {
+    if (endpoint.readBuffers !== 'pool') {
+      ctx.addIssue({ code: 'custom', path: at('readPool'), message: '"readPool" sizes the pool of "readBuffers": "pool"; set that, or remove "readPool"' });
+    } else if (endpoint.readPool.buffers * endpoint.readPool.bufferBytes > maxReadPoolBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: at('readPool'),
+        message: `a read buffer pool holds at most ${maxReadPoolBytes / 2 ** 20} MiB; ${endpoint.readPool.buffers} buffers of ${endpoint.readPool.bufferBytes} bytes are more`,
+      });
+    }
+  }
+}
+
 /** Cross-field rules a plain shape cannot say: roles, references between endpoints and actions. */
 function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSpec[] }, ctx: z.RefinementCtx): void {
   const byId = new Map<string, EndpointSpec>();
@@ -298,6 +343,7 @@ function checkReferences(profile: { endpoints: EndpointSpec[]; actions: ActionSp
     if (endpoint.backend !== undefined && !proactorModels.includes(endpoint.model)) {
       ctx.addIssue({ code: 'custom', path: at('backend'), message: `"backend" is for the ${proactorModels.join(' and ')} models; "${endpoint.model}" has none` });
     }
+    checkReadBuffers(endpoint, at, ctx);
     if (endpoint.model === 'libuv' && endpoint.role !== 'proxy' && !libuvWorkloads.includes(endpoint.workload.kind)) {
       ctx.addIssue({
         code: 'custom',

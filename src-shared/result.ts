@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { chatFiguresSchema } from './chat-figures.js';
-import { endpointRoles, profileSchema } from './profile.js';
+import { endpointRoles, profileSchema, readBufferStrategies } from './profile.js';
 import { proxyCountersSchema, proxyDirections, proxyFaults } from './proxy-faults.js';
 import { appliedSocketOptionsSchema } from './socket-options.js';
 
@@ -123,6 +123,18 @@ export const modelCountersSchema = z.strictObject({
   peakBytesPinned: z.number().describe('the most buffer bytes held by pending operations at one sample'),
   peakCompletionQueueDepth: z.number().describe('the most completions waiting for a worker at one sample'),
   buffersPerWrite: z.number().describe('buffers gathered into one write call, on average'),
+  readBuffers: z.enum(readBufferStrategies).optional().describe('proactor models: where reads got their buffers, per-operation or pool'),
+  readPool: z
+    .strictObject({
+      buffers: z.number(),
+      bufferBytes: z.number(),
+      bytes: z.number().describe('the whole pool, counted in peakBytesPinned'),
+      peakBuffersInUse: z.number().describe('the most buffers held at once by reads completed and not yet consumed'),
+      exhausted: z.number().describe('reads that found every buffer held and waited for one'),
+    })
+    .optional()
+    .describe('readBuffers "pool": the pool and how close it came to its bound'),
+  peakTimersQueued: z.number().optional().describe('proactor models: the most timer entries waiting in the completion queues, superseded ones included'),
   workers: z
     .array(z.strictObject({ completions: z.number(), busyShare: z.number().describe('share of the run the worker spent working, 0 to 1') }))
     .describe('proactor models: each worker thread'),

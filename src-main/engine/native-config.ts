@@ -31,6 +31,8 @@ async function toNativeEndpoint(endpoint: EndpointSpec, profile: Profile, indexB
     // A completion port's pool defaults to one worker per core, as IOCP servers size theirs.
     threads: endpoint.threads ?? (endpoint.model === 'completion-port' ? availableParallelism() : 1),
     ...(endpoint.backend !== undefined && { backend: endpoint.backend }),
+    ...(endpoint.readBuffers !== undefined && { readBuffers: endpoint.readBuffers }),
+    ...(endpoint.readPool !== undefined && { readPoolBuffers: endpoint.readPool.buffers, readPoolBufferBytes: endpoint.readPool.bufferBytes }),
     backlog: endpoint.backlog,
     udpConnected: endpoint.udpConnected,
     connections: endpoint.role === 'client' ? endpoint.connections : 1,

@@ -74,6 +74,9 @@ export interface NativeEndpoint {
   model: string;
   threads?: number;
   backend?: 'auto' | 'io_uring' | 'epoll';
+  readBuffers?: 'per-operation' | 'pool';
+  readPoolBuffers?: number;
+  readPoolBufferBytes?: number;
   backlog?: number;
   udpConnected?: boolean;
   host?: string;

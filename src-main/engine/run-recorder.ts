@@ -153,6 +153,16 @@ export class RunRecorder {
       peakBytesPinned: peak.pinned,
       peakCompletionQueueDepth: peak.depth,
       buffersPerWrite: writes > 0 ? model.buffersWritten / writes : 0,
+      ...(model.readBuffers !== null && { readBuffers: model.readBuffers, peakTimersQueued: model.timersQueuedPeak }),
+      ...(model.readBuffers === 'pool' && {
+        readPool: {
+          buffers: model.readPoolBuffers,
+          bufferBytes: model.readPoolBuffers > 0 ? model.readPoolBytes / model.readPoolBuffers : 0,
+          bytes: model.readPoolBytes,
+          peakBuffersInUse: model.readPoolPeakBuffersInUse,
+          exhausted: model.readPoolExhausted,
+        },
+      }),
       workers: model.workerCompletions.map((completions, worker) => ({
         completions,
         busyShare: Math.min(1, (model.workerBusyUs[worker] ?? 0) / runUs),
@@ -303,6 +313,12 @@ export class RunRecorder {
             `${endpoint.id}: the ${direction} queue of a proxied connection reached its bound of ${proxyQueueBoundBytes} bytes ${counters.queueFull} times; the proxy stopped reading the sender until it drained`,
           );
         }
+      }
+      const pool = endpoint.modelCounters?.readPool;
+      if (pool && pool.exhausted > 0) {
+        hits.push(
+          `${endpoint.id}: the read buffer pool (${pool.buffers} buffers of ${pool.bufferBytes} bytes) was empty for ${pool.exhausted} reads, which waited for a buffer to come back (readPool.buffers)`,
+        );
       }
       const eventsDropped = endpoint.connections.reduce((sum, connection) => sum + connection.eventsDropped, 0);
       if (eventsDropped > 0) {

@@ -31,6 +31,7 @@
         "src/proxy_faults.cc",
         "src/proxy_link.cc",
         "src/reactor.cc",
+        "src/read_buffer_pool.cc",
         "src/send_queue.cc",
         "src/sockets.cc",
         "src/socket_options.cc",

@@ -1,12 +1,12 @@
-import { ioModels, proactorModels, type IoBackend, type IoModel } from '../../src-shared/profile.js';
+import { ioModels, proactorModels, type IoBackend, type IoModel, type ReadBufferStrategy } from '../../src-shared/profile.js';
 import { loadNativeAddon } from '../../src-main/engine/native-engine.js';
 
 /** One way to run an endpoint: a model, and for the proactor models one backend. */
 export interface ModelVariant {
   name: string;
   model: IoModel;
-  /** Spread into an endpoint: its model, and its backend where the model has one. */
-  fields: { model: IoModel; backend?: IoBackend };
+  /** Spread into an endpoint: its model, and its backend (and read buffers) where the model has them. */
+  fields: { model: IoModel; backend?: IoBackend; readBuffers?: ReadBufferStrategy };
 }
 
 /** Why io_uring cannot run here (a container may forbid it), or null when it can. */
@@ -23,3 +23,11 @@ export const modelVariants: ModelVariant[] = ioModels.flatMap((model): ModelVari
     ? backendsHere.map((backend) => ({ name: `${model} (${backend})`, model, fields: { model, backend } }))
     : [{ name: model, model, fields: { model } }],
 );
+
+/**
+ * The proactor models once per backend with reads drawn from a read buffer pool ("readBuffers":
+ * "pool", TCP only), for the suites that check data and closes on TCP.
+ */
+export const pooledReadVariants: ModelVariant[] = modelVariants
+  .filter((variant) => variant.fields.backend !== undefined)
+  .map((variant) => ({ ...variant, name: `${variant.model} (${variant.fields.backend}, pool)`, fields: { ...variant.fields, readBuffers: 'pool' } }));

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { IoModel } from '../../src-shared/profile.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { echoPairOf, endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
-import { modelVariants } from '../helpers/model-variants.js';
+import { modelVariants, pooledReadVariants, type ModelVariant } from '../helpers/model-variants.js';
 
 /** Cases that cannot apply to a model, and why. They show as skipped, with the reason in their name. */
 const notApplicable: Partial<Record<IoModel, Record<string, string>>> = {
@@ -15,10 +15,16 @@ const notApplicable: Partial<Record<IoModel, Record<string, string>>> = {
   },
 };
 
-/** `it` for one model: a case listed in notApplicable is skipped visibly. */
-function caseFor(model: IoModel) {
+/** Cases a read buffer pool cannot run: it is for TCP, and the profile refuses it on UDP. */
+const notForPooledReads: Record<string, string> = {
+  'keeps UDP datagram boundaries': 'the read buffer pool is for TCP',
+  'answers UDP ping-pong from an echo server': 'the read buffer pool is for TCP',
+};
+
+/** `it` for one variant: a case listed in notApplicable is skipped visibly. */
+function caseFor({ model, fields }: ModelVariant) {
   return (name: string, body: () => Promise<void>) => {
-    const reason = notApplicable[model]?.[name];
+    const reason = notApplicable[model]?.[name] ?? (fields.readBuffers === 'pool' ? notForPooledReads[name] : undefined);
     if (reason) it.skip(`${name} (not for ${model}: ${reason})`, body);
     else it(name, body);
   };
@@ -27,8 +33,10 @@ function caseFor(model: IoModel) {
 /** JavaScript is libuv's data path: a stream of megabytes needs longer on a loaded machine than the engine's threads do. */
 const bulkDurationMs = (model: IoModel) => (model === 'libuv' ? 4000 : 1000);
 
-describe.each(modelVariants)('the $name model', ({ model, fields: modelFields }) => {
-  const it = caseFor(model);
+// The proactor models run every TCP case a second time with their reads drawn from a pool.
+describe.each([...modelVariants, ...pooledReadVariants])('the $name model', (variant) => {
+  const { model, fields: modelFields } = variant;
+  const it = caseFor(variant);
   it('echoes ping-pong messages back intact', async () => {
     const result = await runProfile(profileOf(echoPairOf(modelFields, { connections: 4, messageBytes: 3000 })));
     const client = endpointOf(result, 'client');

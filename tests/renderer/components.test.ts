@@ -95,7 +95,59 @@ describe('WorkloadEditor for chat', () => {
   });
 });
 
+describe('the proactor options of an endpoint', () => {
+  it('offers a backend and read buffers for the proactor models only, a pool for TCP only, and drops them with the model', async () => {
+    const wrapper = mount(WorkbenchView);
+    await wrapper.get('[data-action="add-server"]').trigger('click');
+    const server = () => wrapper.get('[data-endpoint="server"]');
+    expect(server().find('select[aria-label="read buffers"]').exists()).toBe(false);
+    expect(server().find('select[aria-label="backend"]').exists()).toBe(false);
+
+    await server().get('select[aria-label="model"]').setValue('completion-port');
+    await server().get('select[aria-label="backend"]').setValue('io_uring');
+    await server().get('select[aria-label="read buffers"]').setValue('pool');
+    await server().get('input[aria-label="pool buffers"]').setValue('64');
+    const draft = () => useProfileStore().draft.endpoints[0]!;
+    expect(draft()).toMatchObject({ model: 'completion-port', backend: 'io_uring', readBuffers: 'pool', readPool: { buffers: 64, bufferBytes: 16384 } });
+    expect(wrapper.get('[data-testid="validity"]').text()).toBe('Ready to run.');
+
+    // A pool too large for its bound is refused beside the pool's fields.
+    await server().get('input[aria-label="pool buffer bytes"]').setValue('1048576');
+    await server().get('input[aria-label="pool buffers"]').setValue('1024');
+    expect(server().get('[data-path="endpoints[0].readPool"]').text()).toMatch(/at most 256 MiB/);
+
+    // UDP has no pool to choose, and switching to it drops the pool.
+    await server().get('select[aria-label="transport"]').setValue('udp');
+    expect(draft().readBuffers).toBeUndefined();
+    expect(draft().readPool).toBeUndefined();
+    expect(server().get('select[aria-label="read buffers"] option[value="pool"]').attributes('disabled')).toBeDefined();
+
+    // A readiness model has neither choice.
+    await server().get('select[aria-label="model"]').setValue('epoll');
+    expect(draft().backend).toBeUndefined();
+    expect(server().find('select[aria-label="read buffers"]').exists()).toBe(false);
+  });
+});
+
 describe('EndpointSummary', () => {
+  it("shows a proactor's read buffer pool beside its operations and pinned bytes", async () => {
+    const samples = useSamplesStore();
+    samples.reset(100);
+    const base = endpoint();
+    const model = {
+      operationsInFlight: 10_000, bytesPinned: 4 * 2 ** 20, completionQueueDepth: 3, operationsPosted: 50_000, completions: 40_000, buffersWritten: 20_000,
+      workerCompletions: [20_000, 20_000], workerBusyUs: [1000, 1000], backend: 'io_uring', backendNote: null,
+      readBuffers: 'pool' as const, readPoolBytes: 4 * 2 ** 20, readPoolBuffers: 256, readPoolBuffersInUse: 12, readPoolPeakBuffersInUse: 256,
+      readsWaitingForBuffer: 0, readPoolExhausted: 41, timersQueued: 10_000, timersQueuedPeak: 10_100,
+    };
+    samples.ingest(batch({ atUs: 100_000, endpoints: [{ ...base, model }] }));
+    const wrapper = mount(EndpointSummary);
+    await wrapper.vm.$nextTick();
+    const text = wrapper.text();
+    expect(text).toContain('10000 ops (4.19 MB pinned)');
+    expect(text).toContain('read pool 12/256 held, empty ×41');
+  });
+
   it("shows a live chat server's figures under its row", async () => {
     const samples = useSamplesStore();
     samples.reset(100);

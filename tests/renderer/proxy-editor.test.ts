@@ -71,7 +71,16 @@ describe('a proxy in the workbench', () => {
     store.setRole(1, 'proxy');
     expect(store.draft.endpoints[1]).toMatchObject({ role: 'proxy', model: 'epoll', transport: 'tcp', connect: { endpoint: 'server' }, workload: { kind: 'proxy' } });
     expect(store.valid).toBe(true);
+    // Only what a proxy can run is offered for it.
+    await wrapper.vm.$nextTick();
+    const proxy = wrapper.get('[data-endpoint="server2"]');
+    const enabled = (label: string) => proxy.get(`select[aria-label="${label}"]`).findAll('option').filter((option) => option.attributes('disabled') === undefined).map((option) => option.attributes('value'));
+    expect(enabled('transport')).toEqual(['tcp']);
+    expect(enabled('model')).toEqual(['select', 'epoll']);
     store.setRole(1, 'server');
+    await wrapper.vm.$nextTick();
+    expect(enabled('transport')).toEqual(['tcp', 'udp']);
+    expect(enabled('model')).toContain('blocking');
     expect(store.draft.endpoints[1]).toMatchObject({ role: 'server', workload: { kind: 'echo' } });
     expect(store.draft.endpoints[1]!.connect).toBeUndefined();
     expect(store.valid).toBe(true);

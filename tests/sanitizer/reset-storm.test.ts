@@ -6,7 +6,7 @@ import type { EndpointInput } from '../../src-shared/profile.js';
 import type { ConnectionResult, EndpointResult, RunResult } from '../../src-shared/result.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { echoPairOf, endpointOf, profileOf } from '../helpers/profiles.js';
-import { modelVariants, type ModelVariant } from '../helpers/model-variants.js';
+import { modelVariants, pooledReadVariants, type ModelVariant } from '../helpers/model-variants.js';
 
 const connections = 200;
 // Late enough for every connection to be open, as a rule: under the sanitizers the blocking model
@@ -99,7 +99,9 @@ describe('a reset storm with the libuv model', () => {
   it.skip('every case (not for libuv: no engine C++ on its data path, and Node cannot set SO_SNDBUF/SO_RCVBUF)');
 });
 
-describe.each(modelVariants.filter((variant) => variant.model !== 'libuv'))('a reset storm with the $name model', ({ fields: modelFields }) => {
+// The proactor models also with their reads drawn from a pool: a reset lands on a read that holds a
+// pool buffer, or on one waiting for the kernel to pick one.
+describe.each([...modelVariants.filter((variant) => variant.model !== 'libuv'), ...pooledReadVariants])('a reset storm with the $name model', ({ fields: modelFields }) => {
   it('reports every client reset to the echo server while writes are pending on both sides', async () => {
     // Small buffers keep the clients' send queues full and back part of the echo up in the
     // server's, so the resets land on pending writes; they also bound the memory the storm holds.

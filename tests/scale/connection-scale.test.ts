@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHostClient } from '../../src-main/engine/host-client.js';
 import type { RemoteRun } from '../../src-main/engine/host-protocol-client.js';
 import type { LiveBatch } from '../../src-shared/engine-protocol.js';
-import { ioModels, type EndpointInput, type IoModel } from '../../src-shared/profile.js';
+import { ioModels, proactorModels, type EndpointInput, type IoModel, type ReadBufferStrategy } from '../../src-shared/profile.js';
 import type { EndpointResult, RunResult } from '../../src-shared/result.js';
 import { endpointOf, profileOf } from '../helpers/profiles.js';
 
@@ -17,8 +17,15 @@ import { endpointOf, profileOf } from '../helpers/profiles.js';
 const establishTimeoutMs = 60_000;
 const steadyStateMs = 2500;
 
-// The reactor and the proactor models, as far as this build of the engine has them.
+// The reactor and the proactor models, as far as this build of the engine has them; the
+// completion port a second time with its reads drawn from a pool, beside its buffer per read.
 const tenThousandModels = ['epoll', 'overlapped', 'completion-port'].filter((model): model is IoModel => (ioModels as readonly string[]).includes(model));
+const tenThousandRuns: { model: IoModel; readBuffers?: ReadBufferStrategy; label: string }[] = [
+  ...tenThousandModels.map((model) => ({ model, label: model, ...(proactorModels.includes(model) && { readBuffers: 'per-operation' as const }) })),
+  ...tenThousandModels.filter((model) => model === 'completion-port').map((model) => ({ model, readBuffers: 'pool' as const, label: `${model} with a read buffer pool` })),
+];
+// What a proactor's waiting read pins per operation (proactor.cc's kReadBufferStartBytes).
+const perOperationReadBytes = 16 * 1024;
 
 const hosts: EngineHostClient[] = [];
 
@@ -39,21 +46,23 @@ async function spawnHost(): Promise<EngineHostClient> {
   return host;
 }
 
-const server = (model: IoModel): EndpointInput => ({
+const server = (model: IoModel, readBuffers?: ReadBufferStrategy): EndpointInput => ({
   id: 'server',
   role: 'server',
   transport: 'tcp',
   model,
+  ...(readBuffers && { readBuffers }),
   backlog: 65535,
   listen: { host: '127.0.0.1', port: 0 },
   workload: { kind: 'echo' },
 });
 
-const client = (model: IoModel, connections: number, connect: EndpointInput['connect']): EndpointInput => ({
+const client = (model: IoModel, connections: number, connect: EndpointInput['connect'], readBuffers?: ReadBufferStrategy): EndpointInput => ({
   id: 'client',
   role: 'client',
   transport: 'tcp',
   model,
+  ...(readBuffers && { readBuffers }),
   connect,
   connections,
   // One small message a second per connection: thousands of messages a second in all, which
@@ -100,8 +109,14 @@ async function liveCommandMs(run: RemoteRun, endpoint: string, connection: numbe
 function report(label: string, result: RunResult, commandMs: number): void {
   const engine = result.engine;
   const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+  const model = result.endpoints[0]?.modelCounters;
+  const pool = model?.readPool;
+  const reads = model?.readBuffers
+    ? `read buffers ${model.readBuffers}${pool ? ` (${pool.buffers} × ${pool.bufferBytes} bytes, at most ${pool.peakBuffersInUse} held, empty for ${pool.exhausted} reads)` : ''}, ` +
+      `pinned peak ${mb(model.peakBytesPinned)} MiB by up to ${model.peakOperationsInFlight} operations; `
+    : '';
   console.log(
-    `${label}: engine process RSS peak ${mb(engine?.peakResidentBytes ?? 0)} MiB, threads peak ${engine?.peakThreads}; ` +
+    `${label}: engine process RSS peak ${mb(engine?.peakResidentBytes ?? 0)} MiB, threads peak ${engine?.peakThreads}; ${reads}` +
       `sampler pass CPU mean ${engine?.samplerPassCpuUs.mean.toFixed(0)} µs (max ${engine?.samplerPassCpuUs.max} µs, ` +
       `${engine?.samplerCpuUsPerConnection.toFixed(2)} µs per connection, up to ${engine?.peakConnectionsVisited} connections), ` +
       `wall mean ${engine?.samplerPassUs.mean.toFixed(0)} µs; descriptors needed ${engine?.descriptors.needed}, limit ${engine?.descriptors.soft}; ` +
@@ -138,23 +153,26 @@ function expectAllEchoing(endpoint: EndpointResult, live: LiveBatch, steady: Liv
   expect(sampled.sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, position) => position));
 }
 
-describe.each(tenThousandModels.map((model) => ({ model, connections: 10_000 })))('$connections $model echo connections', ({ model, connections }) => {
+/** Each proactor run's peak pinned bytes per side, so the pool's run is set beside the buffer-per-read run. */
+const pinnedPeaks = new Map<string, { client: number; server: number }>();
+
+describe.each(tenThousandRuns.map((run) => ({ ...run, connections: 10_000 })))('$connections $label echo connections', ({ model, readBuffers, label, connections }) => {
   it('all establish and echo, aggregated per endpoint, with the hosts answering live commands', async () => {
     // Server and clients in two processes: 20,000 descriptors in one would pass this machine's
     // open-file limit, and the engine says so (see the descriptor-limit test).
     const serverHost = await spawnHost();
     const clientHost = await spawnHost();
     const serving = whenAllExchanged([0], connections);
-    const serverRun = await serverHost.start(profileOf([server(model)], longRun), { onBatch: serving.onBatch });
+    const serverRun = await serverHost.start(profileOf([server(model, readBuffers)], longRun), { onBatch: serving.onBatch });
     const [host, port] = serverRun.listen[0]!.split(':');
     const echoing = whenAllExchanged([0], connections);
-    const clientRun = await clientHost.start(profileOf([client(model, connections, { host: host!, port: Number(port) })], longRun), {
+    const clientRun = await clientHost.start(profileOf([client(model, connections, { host: host!, port: Number(port) }, readBuffers)], longRun), {
       onBatch: echoing.onBatch,
     });
     try {
       const startedMs = performance.now();
       const [clientPass, serverPass] = await Promise.all([echoing.done, serving.done]);
-      console.log(`${model}: ${connections} connections established and echoing after ${(performance.now() - startedMs).toFixed(0)} ms`);
+      console.log(`${label}: ${connections} connections established and echoing after ${(performance.now() - startedMs).toFixed(0)} ms`);
       await new Promise((resolve) => setTimeout(resolve, steadyStateMs));
       // Taken before stopping: the last passes of a stop may see connections closing.
       const [clientSteady, serverSteady] = [echoing.latest()!, serving.latest()!];
@@ -162,14 +180,15 @@ describe.each(tenThousandModels.map((model) => ({ model, connections: 10_000 }))
       const clientCommandMs = await liveCommandMs(clientRun, 'client', connections - 1);
       const clientResult = await clientRun.stop();
       const serverResult = await serverRun.stop();
-      report(`${model} client (${connections} connections)`, clientResult, clientCommandMs);
-      report(`${model} server (${connections} connections)`, serverResult, serverCommandMs);
+      report(`${label} client (${connections} connections)`, clientResult, clientCommandMs);
+      report(`${label} server (${connections} connections)`, serverResult, serverCommandMs);
       expectAllEchoing(endpointOf(clientResult, 'client'), clientPass, clientSteady, 0, connections);
       expectAllEchoing(endpointOf(serverResult, 'server'), serverPass, serverSteady, 0, connections);
       // The clients stopped while every connection was open: their last pass saw them all.
       expect(endpointOf(clientResult, 'client').aggregate?.connections).toBe(connections);
       expect(endpointOf(clientResult, 'client').counters.messages).toBeGreaterThanOrEqual(connections);
       expect(clientResult.engine!.peakConnectionsVisited).toBe(connections);
+      if (readBuffers) expectReadBuffers(model, readBuffers, connections, clientResult, serverResult);
     } finally {
       await Promise.allSettled([clientRun.stop(), serverRun.stop()]);
       serverHost.close();
@@ -177,6 +196,30 @@ describe.each(tenThousandModels.map((model) => ({ model, connections: 10_000 }))
     }
   });
 });
+
+/**
+ * Both sides ran the strategy asked for. A buffer per read pins one per waiting connection; a
+ * pool pins its own bytes once, so well under a tenth of that, with every connection echoing.
+ */
+function expectReadBuffers(model: IoModel, readBuffers: ReadBufferStrategy, connections: number, clientResult: RunResult, serverResult: RunResult): void {
+  const peaks = { client: 0, server: 0 };
+  for (const [side, result] of [['client', clientResult], ['server', serverResult]] as const) {
+    const counters = endpointOf(result, side).modelCounters!;
+    expect(counters.readBuffers).toBe(readBuffers);
+    expect(counters.peakOperationsInFlight).toBeGreaterThanOrEqual(connections);
+    peaks[side] = counters.peakBytesPinned;
+    if (readBuffers === 'per-operation') {
+      expect(counters.peakBytesPinned).toBeGreaterThanOrEqual(connections * perOperationReadBytes);
+    } else {
+      expect(counters.readPool?.bytes).toBeGreaterThan(0);
+      expect(counters.peakBytesPinned).toBeLessThan((connections * perOperationReadBytes) / 10);
+      const perOperation = pinnedPeaks.get(`${model} per-operation`);
+      // Set beside the buffer-per-read run of this file, when it ran.
+      if (perOperation) expect(counters.peakBytesPinned).toBeLessThan(perOperation[side] / 10);
+    }
+  }
+  pinnedPeaks.set(`${model} ${readBuffers}`, peaks);
+}
 
 describe('1000 blocking echo connections', () => {
   it('all establish and echo with a thread per connection, client and server in one process', async () => {

@@ -495,6 +495,35 @@ describe('findingsOf', () => {
     expect(only(findingsOf(resultOf({ endpoints, connects, workloads })), 'model-comparison').figures).not.toHaveProperty('epollP50Ms');
   });
 
+  it("sets a read buffer pool's pinned bytes beside a buffer per read, and warns when reads found it empty", () => {
+    const [server, client] = healthyPair();
+    const modelCounters = (exhausted: number) => ({
+      backend: 'io_uring',
+      backendNote: null,
+      operationsPosted: 50_000,
+      completions: 40_000,
+      peakOperationsInFlight: 10_049,
+      peakBytesPinned: 4 * 2 ** 20 + 12_800,
+      peakCompletionQueueDepth: 300,
+      buffersPerWrite: 1,
+      workers: [],
+      readBuffers: 'pool' as const,
+      readPool: { buffers: 256, bufferBytes: 16384, bytes: 4 * 2 ** 20, peakBuffersInUse: 256, exhausted },
+    });
+    const pooled = (exhausted: number) => findingsOf(resultOf({ endpoints: [{ ...server!, model: 'completion-port', counters: counters({ connectionsTotal: 10_000 }), modelCounters: modelCounters(exhausted) }, client!] }));
+    const calm = only(pooled(0), 'read-buffer-pool');
+    expect(calm).toMatchObject({ severity: 'info', endpoint: 'server' });
+    expect(calm.title).toBe('server kept up to 10049 operations posted while pinning 4 MiB: its reads took a buffer from a 4 MiB pool only once data was there.');
+    expect(calm.detail).toMatch(/156.3 MiB for 10000 connections/);
+    expect(kinds(pooled(0))).not.toContain('read-buffer-pool-exhausted');
+    const empty = only(pooled(4357), 'read-buffer-pool-exhausted');
+    expect(empty).toMatchObject({ severity: 'warning', figures: expect.objectContaining({ exhausted: 4357, buffers: 256 }) });
+    expect(empty.title).toMatch(/4357 reads found all 256 buffers held/);
+    // A buffer per read has no pool to speak of.
+    const perOperation = { ...modelCounters(0), readBuffers: 'per-operation' as const, readPool: undefined };
+    expect(kinds(findingsOf(resultOf({ endpoints: [{ ...server!, modelCounters: perOperation }, client!] })))).not.toContain('read-buffer-pool');
+  });
+
   it('puts problems first, and gives every finding a sentence title, a detail and figures', () => {
     const [server, client] = healthyPair();
     client!.requestedOptions = { sndBufBytes: 65536 };

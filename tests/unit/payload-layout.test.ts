@@ -234,7 +234,7 @@ describe('decodePayload', () => {
     expect(buffs.target).toBeNull();
     // The real size, not the preview, decides: the same header in a longer message is fine, but unseen.
     const longer = decodePayload(layoutOf(seedExampleLayout), packet, 200);
-    expect(field(longer.fields, 'buffs').problem).toBeNull();
+    expect(field(longer.fields, 'buffs').problem).toBe('overlaps "name" (bytes 50–63): both parts read the same bytes');
     expect(field(longer.fields, 'buffs/[0]/buffId').problem).toBe('not previewed (64 bytes kept)');
     expect(field(longer.fields, 'buffs/[1..2]')).toMatchObject({ offsetBytes: 72, sizeBytes: 24, problem: 'not previewed (64 bytes kept)' });
   });
@@ -244,6 +244,28 @@ describe('decodePayload', () => {
     const buffs = field(decodePayload(layoutOf(seedExampleLayout), packet, packet.length).fields, 'buffs');
     expect(buffs.problem).toBe('would be rejected: offset 4 lies inside the 26-byte fixed part');
     expect(buffs.children).toEqual([]);
+  });
+
+  it('marks parts that overlap one another, each still decoded', () => {
+    // The name's header points into the second buff: 4 code units at byte 38 (its buffId).
+    const packet = seedPacket(true);
+    new DataView(packet.buffer).setUint16(22, 38, true);
+    new DataView(packet.buffer).setUint16(24, 4, true);
+    const decoded = decodePayload(layoutOf(seedExampleLayout), packet, packet.length);
+    expect(field(decoded.fields, 'buffs').problem).toBeNull();
+    expect(field(decoded.fields, 'name')).toMatchObject({
+      target: { offsetBytes: 38, sizeBytes: 8 },
+      value: '"*\\u0000\\u0000\\u0000"',
+      problem: 'overlaps "buffs" (bytes 26–49): both parts read the same bytes',
+    });
+    // Laid out one after another, as a serializer writes them, nothing is marked.
+    const clean = decodePayload(layoutOf(seedExampleLayout), seedPacket(true), 64);
+    expect(field(clean.fields, 'name').problem).toBeNull();
+    // Nested parts count too: two elements whose texts share bytes.
+    const nested = new ByteWriter(32, true).u16(4).u16(2).u16(12).u16(3).u16(14).u16(3).utf16('abcd').done();
+    const elements = decodePayload(layoutOf('items:list(u16,u16){t:utf16le(u16,u16)}'), nested, nested.length);
+    expect(field(elements.fields, 'items/[0]/t')).toMatchObject({ value: '"abc"', problem: null });
+    expect(field(elements.fields, 'items/[1]/t')).toMatchObject({ value: '"bcd"', problem: 'overlaps "items[0].t" (bytes 12–17): both parts read the same bytes' });
   });
 
   it('rejects a count whose size overflows 32 bits', () => {

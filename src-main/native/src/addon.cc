@@ -71,6 +71,8 @@ constexpr std::pair<const char*, Transport> kTransports[] = {{"tcp", Transport::
 constexpr std::pair<const char*, ModelKind> kModels[] = {{"blocking", ModelKind::Blocking}, {"select", ModelKind::Select}, {"epoll", ModelKind::Epoll},
                                                          {"overlapped", ModelKind::Overlapped}, {"completion-port", ModelKind::CompletionPort}};
 constexpr std::pair<const char*, BackendKind> kBackends[] = {{"auto", BackendKind::Auto}, {"io_uring", BackendKind::IoUring}, {"epoll", BackendKind::Epoll}};
+constexpr std::pair<const char*, ReadBufferStrategy> kReadBufferStrategies[] = {{"per-operation", ReadBufferStrategy::PerOperation},
+                                                                                {"pool", ReadBufferStrategy::Pool}};
 constexpr std::pair<const char*, WorkloadKind> kWorkloads[] = {{"echo", WorkloadKind::Echo}, {"sink", WorkloadKind::Sink}, {"bulk", WorkloadKind::Bulk},
                                                                {"ping-pong", WorkloadKind::PingPong}, {"manual", WorkloadKind::Manual},
                                                                {"framed-echo", WorkloadKind::FramedEcho}, {"request-response", WorkloadKind::RequestResponse},
@@ -293,6 +295,18 @@ EngineConfig readConfig(const Napi::Object& config) {
       }
       spec.backend = enumField(e, "backend", path, kBackends);
     }
+    if (e.Has("readBuffers") && !e.Get("readBuffers").IsUndefined()) {
+      if (spec.model != ModelKind::Overlapped && spec.model != ModelKind::CompletionPort) {
+        typeError(config.Env(), path + ".readBuffers", "absent: only the overlapped and completion-port models post reads with buffers");
+      }
+      spec.readBuffers = enumField(e, "readBuffers", path, kReadBufferStrategies);
+      if (spec.readBuffers == ReadBufferStrategy::Pool && spec.transport != Transport::Tcp) {
+        typeError(config.Env(), path + ".readBuffers", "\"per-operation\" on a UDP endpoint: the read buffer pool is for TCP");
+      }
+    }
+    // The provided buffer ring of io_uring holds at most 32768 buffers.
+    spec.readPoolBuffers = static_cast<uint32_t>(intField(e, "readPoolBuffers", path, 256, 1, 32768));
+    spec.readPoolBufferBytes = static_cast<uint32_t>(intField(e, "readPoolBufferBytes", path, 16384, 1024, 1024 * 1024));
     spec.backlog = static_cast<int>(intField(e, "backlog", path, 511, 1, 65535));
     spec.udpConnected = optionalBool(e, "udpConnected", path).value_or(true);
     spec.host = stringField(e, "host", path, "");
@@ -444,6 +458,17 @@ Napi::Object modelCountersToJs(Napi::Env env, const ModelCounterValues& m) {
   o.Set("operationsPosted", static_cast<double>(m.operationsPosted));
   o.Set("completions", static_cast<double>(m.completions));
   o.Set("buffersWritten", static_cast<double>(m.buffersWritten));
+  // Only the proactor models (those that name a backend) have a read-buffer strategy.
+  if (m.backend.empty()) o.Set("readBuffers", env.Null());
+  else o.Set("readBuffers", m.pooledReads ? "pool" : "per-operation");
+  o.Set("readPoolBytes", gauge(m.readPoolBytes));
+  o.Set("readPoolBuffers", gauge(m.readPoolBuffers));
+  o.Set("readPoolBuffersInUse", gauge(m.readPoolBuffersInUse));
+  o.Set("readPoolPeakBuffersInUse", gauge(m.readPoolPeakBuffersInUse));
+  o.Set("readsWaitingForBuffer", gauge(m.readsWaitingForBuffer));
+  o.Set("readPoolExhausted", static_cast<double>(m.readPoolExhausted));
+  o.Set("timersQueued", gauge(m.timersQueued));
+  o.Set("timersQueuedPeak", gauge(m.timersQueuedPeak));
   Napi::Array completions = Napi::Array::New(env, m.workerCompletions.size());
   Napi::Array busy = Napi::Array::New(env, m.workerBusyUs.size());
   for (size_t i = 0; i < m.workerCompletions.size(); ++i) {

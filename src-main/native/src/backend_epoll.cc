@@ -13,14 +13,47 @@
 #include <unordered_map>
 
 #include "completion_backend.h"
+#include "read_buffer_pool.h"
 
 namespace sockscope {
 namespace {
 
 constexpr int kEventsPerWait = 256;
 
+// A read from the pool: a buffer is taken only for the call and kept only if bytes (or the end of
+// the stream) came. False when it would block; with no buffer free, false too unless the socket
+// is known to be readable (noBufferCompletes), when the read completes with -ENOBUFS.
+bool attemptPoolRead(Operation* operation, ReadBufferPool& pool, bool noBufferCompletes) {
+  for (;;) {
+    const int id = pool.take();
+    if (id < 0) {
+      if (!noBufferCompletes) return false;
+      operation->result = -ENOBUFS;
+      return true;
+    }
+    uint8_t* buffer = pool.buffer(static_cast<uint32_t>(id));
+    const ssize_t result = recv(operation->fd, buffer, operation->message.msg_iov[0].iov_len, operation->flags | MSG_DONTWAIT);
+    if (result >= 0) {
+      operation->result = result;
+      operation->poolBuffer = id;
+      operation->poolData = buffer;
+      return true;
+    }
+    const int err = errno;
+    pool.give(static_cast<uint32_t>(id));
+    if (err == EINTR) continue;
+    if (err == EAGAIN || err == EWOULDBLOCK) return false;
+    operation->result = -err;
+    return true;
+  }
+}
+
 // Makes the operation's call once, without blocking. False when it would block.
-bool attempt(Operation* operation) {
+bool attempt(Operation* operation, ReadBufferPool* pool, bool noBufferCompletes) {
+  if (operation->kind == OperationKind::Recv && operation->fromPool) {
+    operation->poolBuffer = -1;
+    return attemptPoolRead(operation, *pool, noBufferCompletes);
+  }
   for (;;) {
     ssize_t result = -1;
     switch (operation->kind) {
@@ -79,10 +112,20 @@ class EpollBackend final : public CompletionBackend {
   const char* name() const override { return "epoll"; }
   bool wantsBlockingSockets() const override { return false; }
 
+  // A read from the pool waits for readiness without a buffer, as IOCP's zero-byte receive does,
+  // and takes one only for the call.
+  Status providePool(uint32_t buffers, uint32_t bufferBytes, ModelCounters& counters) override {
+    pool_ = std::make_unique<ReadBufferPool>(counters);
+    return pool_->map(buffers, bufferBytes);
+  }
+  void returnPoolBuffer(int32_t id) override { pool_->give(static_cast<uint32_t>(id)); }
+  bool poolBufferFree() const override { return pool_ && pool_->anyFree(); }
+
   bool post(Operation* operation) override {
     // A connect is known to be under way; trying it first would only ask the kernel twice.
-    if (operation->kind != OperationKind::Connect) {
-      if (attempt(operation)) return true;
+    // A pool read with every buffer held just waits for readiness; that is not a would-block.
+    if (operation->kind != OperationKind::Connect && !(operation->fromPool && !pool_->anyFree())) {
+      if (attempt(operation, pool_.get(), false)) return true;
       counters_.wouldBlock.fetch_add(1, std::memory_order_relaxed);
     }
     std::lock_guard<std::mutex> lock(mutex_);
@@ -191,7 +234,7 @@ class EpollBackend final : public CompletionBackend {
         slot = operation->next;
         operation->next = nullptr;
       }
-      if (attempt(operation)) {
+      if (attempt(operation, pool_.get(), true)) {
         completed->push_back(operation);
         continue;
       }
@@ -207,6 +250,7 @@ class EpollBackend final : public CompletionBackend {
   }
 
   EndpointCounters& counters_;
+  std::unique_ptr<ReadBufferPool> pool_;  // readBuffers "pool" only
   int epollFd_ = -1;
   int wakeFd_ = -1;
   std::mutex mutex_;

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "engine_services.h"
 #include "errors.h"
+#include "model_counters.h"
 #include "net_address.h"
 
 namespace sockscope {
@@ -27,6 +28,12 @@ struct Operation {
   int fd = -1;
   msghdr message{};  // Recv and Send: the buffers (and the peer address, for UDP)
   int flags = 0;     // for recvmsg/sendmsg
+  // A Recv that takes a buffer from the backend's read buffer pool only once data is there;
+  // message.msg_iov[0].iov_len is the most it may read. On completion poolBuffer is the buffer
+  // it filled (to be handed back with returnPoolBuffer), or -1; -ENOBUFS: every one was held.
+  bool fromPool = false;
+  int32_t poolBuffer = -1;
+  uint8_t* poolData = nullptr;
   // Bytes moved, the accepted descriptor, or -errno. -ECANCELED after cancel().
   int64_t result = 0;
   void* owner = nullptr;  // whoever posted it, to route the completion
@@ -55,6 +62,13 @@ class CompletionBackend {
   virtual bool wait(int64_t timeoutUs, std::vector<Operation*>* completed) = 0;
   // Makes a wait() in progress return soon. Any thread.
   virtual void interrupt() = 0;
+  // Gives Recv operations marked fromPool a pool of buffers × bufferBytes; before any post. Fails
+  // naming what the kernel refused.
+  virtual Status providePool(uint32_t buffers, uint32_t bufferBytes, ModelCounters& counters) = 0;
+  // A completed read's pool buffer, its bytes consumed: free again. Any thread.
+  virtual void returnPoolBuffer(int32_t id) = 0;
+  // Whether the pool has a buffer no completed read holds now. Any thread.
+  virtual bool poolBufferFree() const = 0;
   // Whether sockets should be left in blocking mode: io_uring waits for them itself, while the
   // emulation makes its calls only when they cannot block.
   virtual bool wantsBlockingSockets() const = 0;

@@ -1,6 +1,7 @@
 #include "completion_queue.h"
 
 #include <algorithm>
+#include <map>
 
 #include "clock.h"
 
@@ -9,13 +10,21 @@ namespace {
 
 // Items a worker runs before it hands what they posted to the kernel.
 constexpr int kItemsPerFlush = 16;
+// Superseded timers stay in the heap until due; past this many per handler (plus a few) the heap
+// is compacted to each handler's earliest, so it stays bounded by the handlers, as the reactor's.
+constexpr size_t kTimersPerHandler = 4;
+constexpr size_t kTimersAlways = 64;
 
 }  // namespace
 
 CompletionQueue::CompletionQueue(EngineServices& engine, EndpointRuntime& endpoint, CompletionBackend& backend, int firstWorker)
     : engine_(engine), endpoint_(endpoint), backend_(backend), firstWorker_(firstWorker) {}
 
-CompletionQueue::~CompletionQueue() { stop(); }
+CompletionQueue::~CompletionQueue() {
+  stop();
+  endpoint_.model.readsWaitingForBuffer.fetch_sub(static_cast<int64_t>(readBufferWaiters_.size()), std::memory_order_relaxed);
+  endpoint_.model.timersQueuedChanged(-static_cast<int64_t>(timers_.size()));
+}
 
 void CompletionQueue::start(int workers) {
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this, i] { workerLoop(firstWorker_ + i); });
@@ -82,6 +91,8 @@ void CompletionQueue::schedule(const std::shared_ptr<CompletionHandler>& handler
   {
     std::lock_guard<std::mutex> lock(mutex_);
     timers_.push(Timer{atUs, handler});
+    endpoint_.model.timersQueuedChanged(1);
+    if (timers_.size() > kTimersPerHandler * handlers_.size() + kTimersAlways) compactTimersLocked();
     interrupt = polling_ && (pollUntilUs_ < 0 || atUs < pollUntilUs_);
   }
   if (interrupt) backend_.interrupt();
@@ -98,13 +109,70 @@ void CompletionQueue::run(std::function<void()> task) {
   if (interrupt) backend_.interrupt();
 }
 
+bool CompletionQueue::waitForReadBuffer(const void* key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Counted before the pool is looked at, and a returner looks at the count after the pool: one
+  // of the two sees the other, so no buffer comes back unnoticed while a handler waits.
+  readBufferWaiterCount_.fetch_add(1);
+  if (backend_.poolBufferFree()) {
+    readBufferWaiterCount_.fetch_sub(1);
+    return false;
+  }
+  readBufferWaiters_.push_back(key);
+  endpoint_.model.readsWaitingForBuffer.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+void CompletionQueue::readBufferReturned() {
+  if (readBufferWaiterCount_.load() == 0) return;
+  bool woke = false;
+  bool interrupt = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    while (!woke && !readBufferWaiters_.empty()) {
+      const void* key = readBufferWaiters_.front();
+      readBufferWaiters_.pop_front();
+      readBufferWaiterCount_.fetch_sub(1);
+      endpoint_.model.readsWaitingForBuffer.fetch_sub(1, std::memory_order_relaxed);
+      // A handler that finished meanwhile gives its turn to the next.
+      auto found = handlers_.find(key);
+      if (found == handlers_.end()) continue;
+      pushLocked(Item{ItemKind::ReadBufferFree, nullptr, found->second, {}});
+      woke = true;
+      interrupt = polling_;
+    }
+  }
+  if (woke) idle_.notify_one();
+  if (interrupt) backend_.interrupt();
+}
+
 void CompletionQueue::pushLocked(Item item) {
   // Wake-ups and tasks (a command, an accepted socket to adopt, a stop) go ahead of completions:
   // under a stream of completions a new connection or a command would otherwise wait its turn
-  // behind all of them.
+  // behind all of them. A freed read buffer goes behind them, in the order buffers came back.
   if (item.kind == ItemKind::Wake || item.kind == ItemKind::Task) items_.push_front(std::move(item));
   else items_.push_back(std::move(item));
   endpoint_.model.completionQueueDepth.fetch_add(1, std::memory_order_relaxed);
+}
+
+void CompletionQueue::compactTimersLocked() {
+  // A handler's earliest timer is the one it waits for: a later one was superseded (a session
+  // schedules only when its next deadline moves earlier), and once the earliest fires the handler
+  // schedules its next itself. Timers of handlers that are gone go too, and with them the memory
+  // their weak references kept.
+  // Keyed by the weak reference itself, so no handler is locked (and perhaps destroyed) here.
+  std::map<std::weak_ptr<CompletionHandler>, Timer, std::owner_less<>> earliest;
+  const size_t before = timers_.size();
+  while (!timers_.empty()) {
+    Timer timer = timers_.top();
+    timers_.pop();
+    if (!timer.handler.expired()) earliest.try_emplace(timer.handler, std::move(timer));
+  }
+  std::vector<Timer> kept;
+  kept.reserve(earliest.size());
+  for (auto& [handler, timer] : earliest) kept.push_back(std::move(timer));
+  timers_ = std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>>(std::greater<Timer>(), std::move(kept));
+  endpoint_.model.timersQueuedChanged(static_cast<int64_t>(timers_.size()) - static_cast<int64_t>(before));
 }
 
 int64_t CompletionQueue::releaseDueTimers() {
@@ -114,6 +182,7 @@ int64_t CompletionQueue::releaseDueTimers() {
     std::shared_ptr<CompletionHandler> handler = timers_.top().handler.lock();
     const int64_t atUs = timers_.top().atUs;
     timers_.pop();
+    endpoint_.model.timersQueuedChanged(-1);
     if (handler) pushLocked(Item{ItemKind::Timer, nullptr, std::move(handler), {}, atUs});
   }
   return timers_.empty() ? -1 : timers_.top().atUs - now;
@@ -196,6 +265,9 @@ void CompletionQueue::process(Item& item, int worker) {
       break;
     case ItemKind::Wake:
       handler->onWake();
+      break;
+    case ItemKind::ReadBufferFree:
+      handler->onReadBufferFree();
       break;
     case ItemKind::Task:
       break;

@@ -33,6 +33,8 @@ class CompletionHandler : public std::enable_shared_from_this<CompletionHandler>
   virtual void onTimer(int64_t atUs) = 0;
   // A wake-up: commands were posted, the handler was just added, or the queue is stopping.
   virtual void onWake() = 0;
+  // A read buffer came back to the pool after this handler's read found it empty.
+  virtual void onReadBufferFree() {}
   std::mutex serial;
 };
 
@@ -60,12 +62,18 @@ class CompletionQueue final : public Waker {
   void schedule(const std::shared_ptr<CompletionHandler>& handler, int64_t atUs);
   // Runs task on a worker; any thread. Tasks run even while stopping (they must clean up).
   void run(std::function<void()> task);
+  // A read of the handler under key found the read buffer pool empty: it gets onReadBufferFree()
+  // when a buffer comes back, in turn with other such handlers. False, and nothing queued, when a
+  // buffer is free already, so the read may be posted again at once.
+  bool waitForReadBuffer(const void* key);
+  // After backend().returnPoolBuffer(): hands the buffer's turn to the handler that waited longest.
+  void readBufferReturned();
 
   // Waker: a command was posted to a connection whose session is registered under its address.
   void wake(Connection& connection) override { wakeHandler(&connection); }
 
  private:
-  enum class ItemKind { Completion, Timer, Wake, Task };
+  enum class ItemKind { Completion, Timer, Wake, Task, ReadBufferFree };
   struct Item {
     ItemKind kind;
     Operation* operation = nullptr;
@@ -83,6 +91,8 @@ class CompletionQueue final : public Waker {
   void process(Item& item, int worker);
   // Under mutex_: moves due timers into the queue; returns the wait until the next (-1 = none).
   int64_t releaseDueTimers();
+  // Under mutex_: keeps only each live handler's earliest timer.
+  void compactTimersLocked();
   void pushLocked(Item item);
 
   EngineServices& engine_;
@@ -99,7 +109,10 @@ class CompletionQueue final : public Waker {
   std::unordered_map<const void*, std::shared_ptr<CompletionHandler>> handlers_;
   bool polling_ = false;           // a worker waits in the backend
   int64_t pollUntilUs_ = -1;       // when that wait ends by itself (-1 = not by itself)
-  size_t timersAtCompaction_ = 64;
+  // Handlers whose read found the pool empty, oldest first; the count is read without the lock
+  // on every buffer returned, so it is an atomic ordered against the pool's own count.
+  std::deque<const void*> readBufferWaiters_;
+  std::atomic<size_t> readBufferWaiterCount_{0};
 };
 
 }  // namespace sockscope

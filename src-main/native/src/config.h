@@ -16,6 +16,9 @@ enum class Role { Server, Client, Proxy };
 enum class ModelKind { Blocking, Select, Epoll, Overlapped, CompletionPort };
 // How the proactor models reach the kernel: io_uring, or operations emulated over epoll.
 enum class BackendKind { Auto, IoUring, Epoll };
+// Where a proactor model's reads get their buffers: one per posted read (pinned while it waits),
+// or a bounded pool shared by the queue's sessions, taken only once data is there.
+enum class ReadBufferStrategy { PerOperation, Pool };
 enum class WorkloadKind { Echo, Sink, Bulk, PingPong, Manual, FramedEcho, RequestResponse, Malformed, Proxy, Chat };
 enum class ShutdownHow { Read, Write, Both };
 
@@ -119,6 +122,9 @@ struct EndpointSpec {
   ModelKind model = ModelKind::Epoll;
   int threads = 1;
   BackendKind backend = BackendKind::Auto;  // overlapped and completion-port only
+  ReadBufferStrategy readBuffers = ReadBufferStrategy::PerOperation;  // overlapped and completion-port, TCP
+  uint32_t readPoolBuffers = 256;        // the endpoint's pool, shared out among its queues
+  uint32_t readPoolBufferBytes = 16384;  // each pool buffer, so the most one read takes
   int backlog = 511;
   bool udpConnected = true;
   std::string host;  // numeric address: listen address for servers and proxies, target for clients

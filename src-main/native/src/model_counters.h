@@ -24,6 +24,30 @@ struct ModelCounters {
   std::atomic<uint64_t> operationsPosted{0}, completions{0};
   // Buffers written by all writes together: divided by writes, how many a write gathered.
   std::atomic<uint64_t> buffersWritten{0};
+  // Read buffer pools (readBuffers "pool"): their bytes (also in bytesPinned, as the kernel or the
+  // emulation may fill any free one), buffers held by reads that completed and were not yet
+  // consumed, the most held at once, reads that found every buffer held, and reads waiting for
+  // one to come back.
+  std::atomic<bool> pooledReads{false};
+  std::atomic<int64_t> readPoolBytes{0}, readPoolBuffers{0}, readPoolBuffersInUse{0}, readPoolPeakBuffersInUse{0};
+  std::atomic<int64_t> readsWaitingForBuffer{0};
+  std::atomic<uint64_t> readPoolExhausted{0};
+  // Timer entries waiting in the completion queues' heaps (superseded ones included), and the most.
+  std::atomic<int64_t> timersQueued{0}, timersQueuedPeak{0};
+
+  void timersQueuedChanged(int64_t delta) {
+    const int64_t queued = timersQueued.fetch_add(delta, std::memory_order_relaxed) + delta;
+    int64_t peak = timersQueuedPeak.load(std::memory_order_relaxed);
+    while (queued > peak && !timersQueuedPeak.compare_exchange_weak(peak, queued, std::memory_order_relaxed)) {
+    }
+  }
+
+  void readPoolBufferTaken() {
+    const int64_t inUse = readPoolBuffersInUse.fetch_add(1, std::memory_order_relaxed) + 1;
+    int64_t peak = readPoolPeakBuffersInUse.load(std::memory_order_relaxed);
+    while (inUse > peak && !readPoolPeakBuffersInUse.compare_exchange_weak(peak, inUse, std::memory_order_relaxed)) {
+    }
+  }
 
   // Set once by the model before its threads start.
   void setWorkers(int count) {
@@ -56,6 +80,10 @@ struct ModelCounters {
 struct ModelCounterValues {
   int64_t operationsInFlight = 0, bytesPinned = 0, completionQueueDepth = 0;
   uint64_t operationsPosted = 0, completions = 0, buffersWritten = 0;
+  bool pooledReads = false;
+  int64_t readPoolBytes = 0, readPoolBuffers = 0, readPoolBuffersInUse = 0, readPoolPeakBuffersInUse = 0, readsWaitingForBuffer = 0;
+  uint64_t readPoolExhausted = 0;
+  int64_t timersQueued = 0, timersQueuedPeak = 0;
   std::vector<uint64_t> workerCompletions, workerBusyUs;
   std::string backend, backendNote;
 };
@@ -68,6 +96,15 @@ inline ModelCounterValues readModelCounters(ModelCounters& counters) {
   values.operationsPosted = counters.operationsPosted.load(std::memory_order_relaxed);
   values.completions = counters.completions.load(std::memory_order_relaxed);
   values.buffersWritten = counters.buffersWritten.load(std::memory_order_relaxed);
+  values.pooledReads = counters.pooledReads.load(std::memory_order_relaxed);
+  values.readPoolBytes = counters.readPoolBytes.load(std::memory_order_relaxed);
+  values.readPoolBuffers = counters.readPoolBuffers.load(std::memory_order_relaxed);
+  values.readPoolBuffersInUse = counters.readPoolBuffersInUse.load(std::memory_order_relaxed);
+  values.readPoolPeakBuffersInUse = counters.readPoolPeakBuffersInUse.load(std::memory_order_relaxed);
+  values.readsWaitingForBuffer = counters.readsWaitingForBuffer.load(std::memory_order_relaxed);
+  values.readPoolExhausted = counters.readPoolExhausted.load(std::memory_order_relaxed);
+  values.timersQueued = counters.timersQueued.load(std::memory_order_relaxed);
+  values.timersQueuedPeak = counters.timersQueuedPeak.load(std::memory_order_relaxed);
   const int workers = counters.workerCount();
   for (int i = 0; i < workers; ++i) {
     values.workerCompletions.push_back(counters.worker(i).completions.load(std::memory_order_relaxed));

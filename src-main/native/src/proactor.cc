@@ -75,7 +75,11 @@ class Session final : public OperationPoster {
  public:
   Session(EngineServices& engine, EndpointRuntime& endpoint, CompletionQueue& queue, std::shared_ptr<Connection> connection,
           bool connecting)
-      : OperationPoster(endpoint, queue), engine_(engine), connection_(std::move(connection)), connecting_(connecting) {}
+      : OperationPoster(endpoint, queue),
+        engine_(engine),
+        connection_(std::move(connection)),
+        connecting_(connecting),
+        pooled_(endpoint.spec.readBuffers == ReadBufferStrategy::Pool && connection_->tcp()) {}
 
   void onWake() override {
     if (!started_) {
@@ -94,6 +98,13 @@ class Session final : public OperationPoster {
     settle();
   }
 
+  void onReadBufferFree() override {
+    readStarved_ = false;
+    settle();
+    // Not reading after all (closing, or held back by its workload): the turn goes on.
+    if (!readPending_) queue_.readBufferReturned();
+  }
+
   void onTimer(int64_t atUs) override {
     if (finished_ || closing_) return;
     if (timerAtUs_ == atUs) timerAtUs_ = 0;
@@ -108,9 +119,15 @@ class Session final : public OperationPoster {
         connectDone(operation.result);
         break;
       case OperationKind::Recv:
-        completed(static_cast<int64_t>(readBudget_));
+        completed(pooled_ ? 0 : static_cast<int64_t>(readBudget_));
         readPending_ = false;
         if (!closing_) readDone(operation.result);
+        if (operation.poolBuffer >= 0) {
+          // Consumed: the workload copies what it keeps.
+          queue_.backend().returnPoolBuffer(operation.poolBuffer);
+          operation.poolBuffer = -1;
+          queue_.readBufferReturned();
+        }
         break;
       case OperationKind::Send:
         completed(writeBytes_);
@@ -151,8 +168,18 @@ class Session final : public OperationPoster {
       return;
     }
     if (result == -ECANCELED) return;
+    if (result == -ENOBUFS && pooled_) {
+      // Data came while every pool buffer was held: wait for one, then read again.
+      endpoint_.model.readPoolExhausted.fetch_add(1, std::memory_order_relaxed);
+      readStarved_ = queue_.waitForReadBuffer(connection_.get());
+      return;
+    }
     if (result < 0) {
       connection_->readFailed(static_cast<int>(-result));
+      return;
+    }
+    if (pooled_) {
+      connection_->readCompleted(read_.poolData, static_cast<size_t>(result), readBudget_, nullptr);
       return;
     }
     peer_.length = read_.message.msg_namelen;
@@ -184,7 +211,7 @@ class Session final : public OperationPoster {
       return;
     }
     if (connecting_) return;
-    if (!readPending_ && connection_->wantsRead()) postRead();
+    if (!readPending_ && !readStarved_ && connection_->wantsRead()) postRead();
     if (!writePending_ && connection_->wantsWrite()) postWrite();
     const int64_t timerAtUs = connection_->nextTimerUs();
     if (timerAtUs > 0 && (timerAtUs_ == 0 || timerAtUs < timerAtUs_)) {
@@ -194,6 +221,10 @@ class Session final : public OperationPoster {
   }
 
   void postRead() {
+    if (pooled_) {
+      postPoolRead();
+      return;
+    }
     // Resized only here, while no read is pending on it.
     if (buffer_.empty()) buffer_.resize(kReadBufferStartBytes);
     if (grow_) {
@@ -216,6 +247,22 @@ class Session final : public OperationPoster {
     }
     readPending_ = true;
     post(read_, static_cast<int64_t>(readBudget_));
+  }
+
+  // A read that holds no buffer while it waits: the backend takes one from the pool when data
+  // is there, so it pins nothing of its own.
+  void postPoolRead() {
+    readBudget_ = connection_->readBudget(endpoint_.spec.readPoolBufferBytes);
+    if (readBudget_ == 0) return;
+    readIov_ = iovec{nullptr, readBudget_};
+    read_ = Operation{};
+    read_.kind = OperationKind::Recv;
+    read_.fd = connection_->fd();
+    read_.message.msg_iov = &readIov_;
+    read_.message.msg_iovlen = 1;
+    read_.fromPool = true;
+    readPending_ = true;
+    post(read_, 0);
   }
 
   void postWrite() {
@@ -252,7 +299,9 @@ class Session final : public OperationPoster {
   bool finished_ = false;
   int64_t timerAtUs_ = 0;
 
-  std::vector<uint8_t> buffer_;  // belongs to read_ while it is pending
+  const bool pooled_;         // reads draw from the queue's read buffer pool (TCP only)
+  bool readStarved_ = false;  // a read found the pool empty; waiting for onReadBufferFree
+  std::vector<uint8_t> buffer_;  // per-operation reads: belongs to read_ while it is pending
   bool grow_ = false;
   iovec readIov_{};
   size_t readBudget_ = 0;
@@ -419,6 +468,15 @@ class ProactorModel final : public IoModel {
       Status status = openCompletionBackend(endpoint_.spec.backend, endpoint_.spec.id, endpoint_.counters, &choice);
       if (!status.ok()) return status;
       if (i == 0) endpoint_.model.setBackend(choice.backend->name(), choice.note);
+      if (endpoint_.spec.readBuffers == ReadBufferStrategy::Pool) {
+        // The endpoint's buffers shared out among its queues, each with a pool of its own.
+        const uint32_t buffers = std::max<uint32_t>(1, endpoint_.spec.readPoolBuffers / static_cast<uint32_t>(shape_.queues));
+        Status pooled = choice.backend->providePool(buffers, endpoint_.spec.readPoolBufferBytes, endpoint_.model);
+        if (!pooled.ok()) {
+          return Status::fail(pooled.code, "endpoint \"" + endpoint_.spec.id + "\": readBuffers \"pool\" on " + choice.backend->name() + ": " + pooled.message);
+        }
+        endpoint_.model.pooledReads.store(true, std::memory_order_relaxed);
+      }
       queues_.push_back(std::make_unique<CompletionQueue>(engine_, endpoint_, *choice.backend, i * shape_.workersPerQueue));
       backends_.push_back(std::move(choice.backend));
     }

@@ -120,6 +120,39 @@ describe('formatComparison', () => {
   const row = (label: string, after = 0) => lines.slice(after).find((line) => line.trimStart().startsWith(label)) ?? '';
   const clientAt = lines.findIndex((line) => line.startsWith('client'));
 
+  it('names each proactor run\'s read-buffer strategy and compares what it pinned and how often its pool ran empty', () => {
+    const proactor = (readBuffers: 'per-operation' | 'pool', peakBytesPinned: number): RunResult => {
+      const server: EndpointResult = {
+        ...endpointResultOf({ id: 'server', role: 'server', transport: 'tcp' }),
+        model: 'completion-port',
+        modelCounters: {
+          backend: 'io_uring',
+          backendNote: null,
+          operationsPosted: 20_000,
+          completions: 20_000,
+          peakOperationsInFlight: 10_000,
+          peakBytesPinned,
+          peakCompletionQueueDepth: 10,
+          buffersPerWrite: 1,
+          workers: [],
+          readBuffers,
+          ...(readBuffers === 'pool' && { readPool: { buffers: 256, bufferBytes: 16384, bytes: 4 * 2 ** 20, peakBuffersInUse: 256, exhausted: 35 } }),
+        },
+      };
+      return resultOf([server]);
+    };
+    const [server] = compareResults([
+      { name: 'per-operation.json', result: proactor('per-operation', 163_840_000) },
+      { name: 'pool.json', result: proactor('pool', 4 * 2 ** 20) },
+    ]);
+    expect(server?.kinds).toEqual(['tcp server, completion-port (io_uring, a buffer per read)', 'tcp server, completion-port (io_uring, read buffer pool)']);
+    const row = (label: string) => server?.rows.find((candidate) => candidate.label === label);
+    expect(row('peak bytes pinned')?.cells.map((cell) => cell.verdict)).toEqual(['neutral', 'better']);
+    expect(row('reads that found the read pool empty')?.cells.map((cell) => cell.text)).toEqual(['n/a', '35']);
+    // A readiness model has no pinned bytes to compare.
+    expect(compareResults([{ name: 'a', result: before }, { name: 'b', result: after }]).flatMap((table) => table.rows.map((r) => r.label))).not.toContain('peak bytes pinned');
+  });
+
   it('has a table per endpoint with a column per result', () => {
     expect(lines[0]).toMatch(/^base {2}before\.json: test, completed after 1\.0 s$/);
     expect(lines.some((line) => line.startsWith('server'))).toBe(true);
