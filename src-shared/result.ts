@@ -93,8 +93,12 @@ export const endpointCountersSchema = z.strictObject({
   bytesOut: z.number(),
   bytesPerRead: z.number(),
   bytesPerWrite: z.number(),
-  wakeups: z.number().describe('returns from the model wait call (select, epoll_wait) or blocking call timeouts'),
-  wouldBlock: z.number().describe('reads and writes that returned EAGAIN'),
+  wakeups: z
+    .number()
+    .describe(
+      'returns from the model wait call (select, epoll_wait); blocking: times a thread was woken out of (or kept from) a blocking call by another thread handing it work (a command, a chat broadcast, a listener restart, the stop) or by its workload timer falling due',
+    ),
+  wouldBlock: z.number().describe('reads and writes that returned EAGAIN; blocking: receive (or accept) and send timeouts that ran out'),
   messages: z.number().describe('round trips completed (ping-pong, request-response), frames echoed (framed-echo), chat messages taken (chat server) or broadcasts received (chat client)'),
   messagesLost: z.number().describe('UDP ping-pong messages with no answer in time'),
   verifyErrors: z.number().describe('bytes that did not match the expected pattern or echo'),

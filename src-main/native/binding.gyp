@@ -5,6 +5,7 @@
       "sources": [
         "src/addon.cc",
         "src/backend_choice.cc",
+        "src/blocking_wakers.cc",
         "src/backend_epoll.cc",
         "src/completion_queue.cc",
         "src/capture_ring.cc",

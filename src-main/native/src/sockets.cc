@@ -88,7 +88,7 @@ Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool
   }
   *inProgress = false;
   // Linux ends a blocking connect with EINPROGRESS once SO_SNDTIMEO passes (socket(7)).
-  if (!nonBlocking && tcp) setBlockingTimeouts(socketFd, stepMs);
+  if (!nonBlocking && tcp) setBlockingTimeouts(socketFd, stepMs, stepMs);
   if (tcp || spec.udpConnected) {
     if (connect(socketFd, target.get(), target.length) != 0) {
       if (errno == EINPROGRESS && nonBlocking) {
@@ -120,12 +120,15 @@ Status finishConnect(int fd, const NetAddress& target) {
   return describe(err, "connect to", target);
 }
 
-void setBlockingTimeouts(int fd, int timeoutMs) {
-  timeval timeout{};
-  timeout.tv_sec = timeoutMs / 1000;
-  timeout.tv_usec = (timeoutMs % 1000) * 1000;
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+void setBlockingTimeouts(int fd, int receiveTimeoutMs, int sendTimeoutMs) {
+  auto set = [fd](int option, int timeoutMs) {
+    timeval timeout{};
+    timeout.tv_sec = timeoutMs / 1000;
+    timeout.tv_usec = (timeoutMs % 1000) * 1000;
+    setsockopt(fd, SOL_SOCKET, option, &timeout, sizeof timeout);
+  };
+  set(SO_RCVTIMEO, receiveTimeoutMs);
+  set(SO_SNDTIMEO, sendTimeoutMs);
 }
 
 }  // namespace sockscope

@@ -18,15 +18,17 @@ Status reopenServerSocket(const EndpointSpec& spec, const NetAddress& address, c
 
 // A client socket with options applied, and connect() started (non-blocking) or done (blocking).
 // *inProgress is true when a non-blocking TCP connect is still under way.
-// A blocking connect waits in steps of stepMs and gives up when *stopping turns true, so a
-// dropped SYN cannot hold a stopping engine for the kernel's two minutes of retries.
+// A blocking connect waits in steps of stepMs (or until a signal interrupts it) and gives up when
+// *stopping turns true, so a dropped SYN cannot hold a stopping engine for the kernel's two
+// minutes of retries.
 Status openClientSocket(const EndpointSpec& spec, const NetAddress& target, bool nonBlocking, int* fd, bool* inProgress,
                         const std::atomic<bool>* stopping = nullptr, int stepMs = 25);
 
 // After a non-blocking connect became writable: its outcome.
 Status finishConnect(int fd, const NetAddress& target);
 
-// SO_RCVTIMEO and SO_SNDTIMEO, so a blocking call returns now and then to notice commands.
-void setBlockingTimeouts(int fd, int timeoutMs);
+// SO_RCVTIMEO and SO_SNDTIMEO: how long a blocking receive (or accept) and send (or connect) may
+// wait before they return EAGAIN.
+void setBlockingTimeouts(int fd, int receiveTimeoutMs, int sendTimeoutMs);
 
 }  // namespace sockscope
