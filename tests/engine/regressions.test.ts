@@ -25,7 +25,7 @@ describe.each(modelVariants)('the $name model', ({ fields: modelFields }) => {
 
   it('keeps a paced sender on its schedule', async () => {
     const perSecond = 200;
-    const result = await runProfile(profileOf(echoPairOf(modelFields, { messageBytes: 64, messagesPerSecond: perSecond }), { durationMs: 2000 }));
+    const result = await runProfile(profileOf(echoPairOf(modelFields, { messageBytes: 64, messagesPerSecond: perSecond }), { durationMs: 1000 }));
     const client = endpointOf(result, 'client');
     // The schedule counts from the connection's open. One message is in flight at a time, so a
     // round trip longer than the 5 ms interval would slow it whatever the pacer does: at 200 a

@@ -1,6 +1,6 @@
 // The loopback behaviour suite: every I/O model must show the same socket behaviour.
 import { describe, expect, it } from 'vitest';
-import type { IoModel } from '../../src-shared/profile.js';
+import type { EndpointInput, IoModel } from '../../src-shared/profile.js';
 import { runProfile } from '../../src-main/engine/run.js';
 import { echoPairOf, endpointOf, eventsOf, profileOf } from '../helpers/profiles.js';
 import { modelVariants, pooledReadVariants, type ModelVariant } from '../helpers/model-variants.js';
@@ -142,34 +142,30 @@ describe.each([...modelVariants, ...pooledReadVariants])('the $name model', (var
   });
 
   it('shows the Nagle and delayed-ACK stall, and its absence with TCP_NODELAY', async () => {
-    const nagle = (noDelay: boolean) =>
-      runProfile(
-        profileOf(
-          [
-            {
-              id: 'server',
-              role: 'server',
-              transport: 'tcp',
-              ...modelFields,
-              listen: { host: '127.0.0.1', port: 0 },
-              options: { noDelay },
-              workload: { kind: 'echo', messageBytes: 64 },
-            },
-            {
-              id: 'client',
-              role: 'client',
-              transport: 'tcp',
-              ...modelFields,
-              connect: { endpoint: 'server' },
-              options: { noDelay },
-              workload: { kind: 'ping-pong', messageBytes: 64, writesPerMessage: 2 },
-            },
-          ],
-          { durationMs: 1500 },
-        ),
-      );
-    const stalled = endpointOf(await nagle(false), 'client').latencyUs!;
-    const prompt = endpointOf(await nagle(true), 'client').latencyUs!;
+    // Two pairs side by side in one run, one with Nagle and one without.
+    const pair = (suffix: string, noDelay: boolean): EndpointInput[] => [
+      {
+        id: `server${suffix}`,
+        role: 'server',
+        transport: 'tcp',
+        ...modelFields,
+        listen: { host: '127.0.0.1', port: 0 },
+        options: { noDelay },
+        workload: { kind: 'echo', messageBytes: 64 },
+      },
+      {
+        id: `client${suffix}`,
+        role: 'client',
+        transport: 'tcp',
+        ...modelFields,
+        connect: { endpoint: `server${suffix}` },
+        options: { noDelay },
+        workload: { kind: 'ping-pong', messageBytes: 64, writesPerMessage: 2 },
+      },
+    ];
+    const result = await runProfile(profileOf([...pair('', false), ...pair('-nodelay', true)], { durationMs: 1500 }));
+    const stalled = endpointOf(result, 'client').latencyUs!;
+    const prompt = endpointOf(result, 'client-nodelay').latencyUs!;
     // Linux delays an ACK by at least 40 ms (TCP_DELACK_MIN); the second write waits for it.
     expect(stalled.p50).toBeGreaterThan(20_000);
     expect(stalled.p50).toBeLessThan(250_000);
@@ -178,29 +174,25 @@ describe.each([...modelVariants, ...pooledReadVariants])('the $name model', (var
   });
 
   it('resets the peer on an abortive close (linger 0) and not on a graceful one', async () => {
-    const closeWith = (abortive: boolean) =>
-      runProfile(
-        profileOf(
-          [
-            { id: 'server', role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'manual' } },
-            { id: 'client', role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: 'server' }, workload: { kind: 'manual' } },
-          ],
-          {
-            durationMs: 800,
-            actions: [
-              { atMs: 150, endpoint: 'client', do: 'send', text: 'unread by nobody' },
-              { atMs: 300, endpoint: 'client', do: 'close', abortive },
-            ],
-          },
-        ),
-      );
-    const abortive = await closeWith(true);
-    const serverAfterAbort = eventsOf(endpointOf(abortive, 'server'));
+    // Two pairs in one run: the client of the first closes abortively, that of the second gracefully.
+    const pair = (suffix: string): EndpointInput[] => [
+      { id: `server${suffix}`, role: 'server', transport: 'tcp', ...modelFields, listen: { host: '127.0.0.1', port: 0 }, workload: { kind: 'manual' } },
+      { id: `client${suffix}`, role: 'client', transport: 'tcp', ...modelFields, connect: { endpoint: `server${suffix}` }, workload: { kind: 'manual' } },
+    ];
+    const result = await runProfile(
+      profileOf([...pair('-abortive'), ...pair('-graceful')], {
+        durationMs: 800,
+        actions: ['-abortive', '-graceful'].flatMap((suffix) => [
+          { atMs: 150, endpoint: `client${suffix}`, do: 'send' as const, text: 'unread by nobody' },
+          { atMs: 300, endpoint: `client${suffix}`, do: 'close' as const, abortive: suffix === '-abortive' },
+        ]),
+      }),
+    );
+    const serverAfterAbort = eventsOf(endpointOf(result, 'server-abortive'));
     expect(serverAfterAbort.find((event) => event.type === 'reset')?.code).toBe('ECONNRESET');
-    expect(eventsOf(endpointOf(abortive, 'client')).find((event) => event.type === 'closed')?.abortive).toBe(true);
+    expect(eventsOf(endpointOf(result, 'client-abortive')).find((event) => event.type === 'closed')?.abortive).toBe(true);
 
-    const graceful = await closeWith(false);
-    const serverAfterClose = eventsOf(endpointOf(graceful, 'server'));
+    const serverAfterClose = eventsOf(endpointOf(result, 'server-graceful'));
     expect(serverAfterClose.some((event) => event.type === 'reset')).toBe(false);
     expect(serverAfterClose.some((event) => event.type === 'peer-shutdown')).toBe(true);
     // A manual server stays half-open after the FIN, as an application that never calls close does.
